@@ -1,0 +1,1 @@
+"""Tak's placements service."""

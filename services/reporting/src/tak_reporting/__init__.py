@@ -1,0 +1,1 @@
+"""Tak's reporting service."""

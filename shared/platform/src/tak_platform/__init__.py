@@ -1,0 +1,1 @@
+"""Tak platform: what every service stands on."""

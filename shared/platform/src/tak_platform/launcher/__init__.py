@@ -1,0 +1,1 @@
+"""The ``tak`` launcher: starts, inspects and fills the suite."""

@@ -1,0 +1,1 @@
+"""Test support: real nats-server and PostgreSQL for integration tests."""

@@ -30,7 +30,7 @@ class EnvelopeError(ValueError):
     """A message that is not a valid Tak CloudEvent; the text says which part and why."""
 
 
-class UnknownEventType(EnvelopeError):
+class UnknownEventType(EnvelopeError):  # noqa: N818 (public name)
     """A valid envelope whose ``ce-type`` no contract in this version describes."""
 
 
@@ -90,7 +90,10 @@ class CloudEvent:
 
     def data_json(self) -> dict[str, Any]:
         """The body as a JSON object."""
-        value = json.loads(self.data)
+        try:
+            value = json.loads(self.data)
+        except ValueError as exc:
+            raise EnvelopeError(f"body is not JSON: {exc}") from exc
         if not isinstance(value, dict):
             raise EnvelopeError("body is not a JSON object")
         return value
@@ -115,7 +118,8 @@ def from_nats(headers: Mapping[str, str] | None, body: bytes) -> CloudEvent:
              if k.lower().startswith("ce-")}
     missing = [name for name in _REQUIRED if not attrs.get(name)]
     if missing:
-        raise EnvelopeError(f"missing CloudEvents header(s): {', '.join('ce-' + m for m in missing)}")
+        names = ", ".join(f"ce-{name}" for name in missing)
+        raise EnvelopeError(f"missing CloudEvents header(s): {names}")
     if attrs["specversion"] != SPECVERSION:
         raise EnvelopeError(f"ce-specversion {attrs['specversion']!r} is not {SPECVERSION}")
     if attrs["datacontenttype"] != JSON:

@@ -30,7 +30,8 @@ def subject(district: str, service: str, event_name: str, major: int) -> str:
 
 def ce_type(service: str, event_name: str, major: int) -> str:
     """The CloudEvents ``type`` of an event."""
-    return f"{TYPE_PREFIX}.{check_token(service, 'service')}.{check_token(event_name, 'event')}.v{major}"
+    service, event_name = check_token(service, "service"), check_token(event_name, "event name")
+    return f"{TYPE_PREFIX}.{service}.{event_name}.v{major}"
 
 
 def ce_source(district: str, service: str) -> str:

@@ -1,0 +1,3 @@
+from tak_evictions.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The evictions domain: no I/O, time passed in."""

@@ -1,0 +1,1 @@
+"""What the evictions service publishes."""

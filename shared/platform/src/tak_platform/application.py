@@ -1,0 +1,128 @@
+"""The base of each service's eventsourcing Application (DESIGN.md §2).
+
+Persistence comes from the service's settings (PostgreSQL, one database per service; in memory
+when no database is configured, for unit tests); personal data is sealed per data subject by
+``SubjectCipherMapper``; weeding appends markers and destroys the subject's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
+from eventsourcing.postgres import PostgresFactory
+
+from tak_platform.errors import Conflict, Gone, NotFound
+from tak_platform.keystore import InMemoryKeyStore, KeyStore, PostgresKeyStore
+from tak_platform.mapper import SubjectCipherMapper
+from tak_platform.transcodings import DataclassAsDict, DateAsISO
+from tak_platform.weeding import SubjectWeeded, WeededAggregate
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def persistence_env(database_url: str | None, *, pool_size: int = 10) -> dict[str, str]:
+    """eventsourcing's environment for a PostgreSQL database URL (None: in memory)."""
+    if database_url is None:
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    url = urlsplit(database_url)
+    query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")),
+        "POSTGRES_HOST": query.get("host") or url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(query.get("port") or url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or query.get("user") or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or query.get("password") or ""),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+    }
+
+
+class TakApplication(Application[UUID]):
+    """One per service: the service layer (get, decide, save)."""
+
+    KEK_ENV = "TAK_KEY_ENCRYPTION_KEY"
+    value_types: ClassVar[dict[str, type[Any]]] = {}
+    """Dataclasses carried in domain events, by a stable transcoding name."""
+
+    database_url: str | None = None
+    """The service database's URL, when durable (the relay and read models use it)."""
+
+    @classmethod
+    def for_database(cls, database_url: str | None, *, kek: str | None = None,
+                     extra: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+        env = persistence_env(database_url) | ({cls.KEK_ENV: kek} if kek else {})
+        app = cls(env | dict(extra or {}), **kwargs)
+        app.database_url = database_url
+        return app
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        for name, cls in self.value_types.items():
+            transcoder.register(DataclassAsDict(cls, name))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        self.keystore: KeyStore = self._construct_keystore()
+        return SubjectCipherMapper(self.construct_transcoder(), self.keystore,
+                                   self.factory.compressor())
+
+    def _construct_keystore(self) -> KeyStore:
+        if isinstance(self.factory, PostgresFactory):
+            return PostgresKeyStore(self.factory.datastore, self.env.get(self.KEK_ENV))
+        return InMemoryKeyStore()
+
+    @property
+    def is_durable(self) -> bool:
+        return isinstance(self.factory, PostgresFactory)
+
+    def load(self, aggregate_id: UUID, cls: type[A], *, version: int | None = None,
+             expected_version: int | None = None) -> A:
+        """The aggregate, or a clear 404/410/409 naming what was asked for."""
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {cls.__name__} with id {aggregate_id}", field="id") from None
+        if isinstance(aggregate, WeededAggregate):
+            raise Gone(f"{cls.__name__} {aggregate_id} was weeded on {aggregate.weeded_on}")
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{aggregate_id} is not a {cls.__name__}", field="id")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise Conflict(
+                f"{cls.__name__} {aggregate_id} is at version {aggregate.version},"
+                f" not {expected_version}", field="If-Match",
+                fix="reload the record and apply your change to the current version")
+        return aggregate
+
+    def save_or_conflict(self, *aggregates: Aggregate) -> int:
+        """Save atomically; a concurrent write becomes ``Conflict`` (409). Returns the position."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError as exc:
+            raise Conflict("someone else changed this record at the same time",
+                           fix="reload the record and try again") from exc
+        return recordings[-1].notification.id if recordings else 0
+
+    def weed(self, subject_id: UUID, aggregate_ids: list[UUID], reason: str) -> None:
+        """Weed a data subject: a plain marker on each aggregate, then destroy the key."""
+        markers = [self._marker(agg_id, subject_id, reason) for agg_id in aggregate_ids]
+        self.save(*[m for m in markers if m is not None])
+        self.keystore.destroy(subject_id)
+        for agg_id in aggregate_ids:
+            if self.repository.cache is not None:
+                self.repository.cache.put(agg_id, None)
+
+    def _marker(self, aggregate_id: UUID, subject_id: UUID, reason: str) -> SubjectWeeded | None:
+        current = self.repository.get(aggregate_id)
+        if isinstance(current, WeededAggregate) and current.weeded_on is not None:
+            return None
+        return SubjectWeeded(originator_id=aggregate_id, originator_version=current.version + 1,
+                             timestamp=SubjectWeeded.create_timestamp(), subject_id=subject_id,
+                             reason=reason)

@@ -1,0 +1,63 @@
+"""The parts of every service's FastAPI app: health, OpenAPI, error bodies, the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from tak_platform.errors import TakError
+from tak_platform.runtime import Runtime
+
+HealthExtra = Callable[[], dict[str, Any]]
+
+
+def create_service_app(runtime: Runtime, *, title: str, description: str,
+                       health_extra: HealthExtra | None = None,
+                       on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """A FastAPI app whose lifespan runs the service's workers and drains them at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            if on_shutdown is not None:
+                on_shutdown()
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    app.add_exception_handler(TakError, _tak_error)  # type: ignore[arg-type]
+
+    @app.get("/health", tags=["operations"], summary="Liveness and the state of NATS and workers")
+    def health() -> dict[str, Any]:
+        body = {"service": runtime.settings.service, "district": runtime.settings.district,
+                "status": "ok"} | runtime.health()
+        return body | (health_extra() if health_extra else {})
+
+    return app
+
+
+async def _tak_error(_: Request, exc: TakError) -> JSONResponse:
+    body = {"detail": [{"msg": exc.message, "loc": [exc.field] if exc.field else [],
+                        "fix": exc.fix, "type": type(exc).__name__}]}
+    return JSONResponse(status_code=exc.status, content=body)
+
+
+def created(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A command's answer: 201 with the body, kept for ``Idempotency-Key`` replays."""
+    return 201, body
+
+
+def invalid_field(api: FastAPI, error: type[Exception], field: str) -> None:
+    """Answer ``error`` with 422 naming ``field`` (a dotted path into the request body)."""
+
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": ["body", *field.split(".")], "msg": str(exc), "type": "value_error"}]})
+
+    api.add_exception_handler(error, handler)

@@ -1,0 +1,143 @@
+"""Keys per data subject (person or household), kept in the service's own database.
+
+Destroying a subject's key is how its record is weeded (crypto-shredding, DESIGN.md §2, §7).
+The key row stays with a NULL key, so a write for a weeded subject fails instead of silently
+creating a new key. Key bytes remain in PostgreSQL's WAL and in backups until their retention
+ends; a key-encryption key (KEK) outside the database keeps them out of dumps.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from typing import Protocol
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.postgres import PostgresDatastore
+
+
+class SubjectWeededError(Exception):
+    """A write for a data subject whose key was destroyed: the record has been weeded."""
+
+    def __init__(self, subject_id: UUID) -> None:
+        super().__init__(f"data subject {subject_id} has been weeded; nothing more can be written")
+        self.subject_id = subject_id
+
+
+class KeyStore(Protocol):
+    def get(self, subject_id: UUID) -> AESGCM | None: ...
+    def get_or_create(self, subject_id: UUID) -> AESGCM: ...
+    def destroy(self, subject_id: UUID) -> None: ...
+    def is_destroyed(self, subject_id: UUID) -> bool: ...
+
+
+class InMemoryKeyStore:
+    """Keys in a dict, for unit tests on the in-memory event store."""
+
+    def __init__(self) -> None:
+        self._keys: dict[UUID, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, subject_id: UUID) -> AESGCM | None:
+        key = self._keys.get(subject_id)
+        return AESGCM(key) if key else None
+
+    def get_or_create(self, subject_id: UUID) -> AESGCM:
+        with self._lock:
+            if subject_id in self._keys and self._keys[subject_id] is None:
+                raise SubjectWeededError(subject_id)
+            key = self._keys.setdefault(subject_id, AESGCM.generate_key(bit_length=256))
+        assert key is not None
+        return AESGCM(key)
+
+    def destroy(self, subject_id: UUID) -> None:
+        self._keys[subject_id] = None
+
+    def is_destroyed(self, subject_id: UUID) -> bool:
+        return subject_id in self._keys and self._keys[subject_id] is None
+
+
+class PostgresKeyStore:
+    """Keys in table ``subject_keys`` on the application's own psycopg pool."""
+
+    def __init__(self, datastore: PostgresDatastore, kek: str | None, cache_ttl: float = 30.0):
+        self._datastore = datastore
+        self._kek = AESGCM(base64.b64decode(kek)) if kek else None
+        self._ttl = cache_ttl
+        self._cache: dict[UUID, tuple[float, bytes]] = {}
+        self._create_table()
+
+    def _create_table(self) -> None:
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "CREATE TABLE IF NOT EXISTS subject_keys ("
+                " subject_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
+                " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL,"
+                " CHECK ((wrapped_key IS NULL) = (destroyed_at IS NOT NULL)))"
+            )
+
+    def get(self, subject_id: UUID) -> AESGCM | None:
+        key = self._cached(subject_id) or self._select(subject_id)
+        return AESGCM(key) if key else None
+
+    def get_or_create(self, subject_id: UUID) -> AESGCM:
+        key = self._cached(subject_id)
+        if key is None:
+            self._insert(subject_id)
+            key = self._select(subject_id)
+        if key is None:
+            raise SubjectWeededError(subject_id)
+        return AESGCM(key)
+
+    def destroy(self, subject_id: UUID) -> None:
+        self._cache.pop(subject_id, None)
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "INSERT INTO subject_keys (subject_id, wrapped_key, destroyed_at)"
+                " VALUES (%s, NULL, now()) ON CONFLICT (subject_id) DO UPDATE"
+                " SET wrapped_key = NULL, destroyed_at = coalesce(subject_keys.destroyed_at, now())",
+                (subject_id,),
+            )
+
+    def is_destroyed(self, subject_id: UUID) -> bool:
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT destroyed_at FROM subject_keys WHERE subject_id = %s", (subject_id,))
+            row = curs.fetchone()
+        return row is not None and row["destroyed_at"] is not None
+
+    def _cached(self, subject_id: UUID) -> bytes | None:
+        hit = self._cache.get(subject_id)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def _insert(self, subject_id: UUID) -> None:
+        wrapped = self._wrap(subject_id, AESGCM.generate_key(bit_length=256))
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (%s, %s)"
+                " ON CONFLICT (subject_id) DO NOTHING",
+                (subject_id, wrapped),
+            )
+
+    def _select(self, subject_id: UUID) -> bytes | None:
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT wrapped_key FROM subject_keys WHERE subject_id = %s", (subject_id,))
+            row = curs.fetchone()
+        if row is None or row["wrapped_key"] is None:
+            return None
+        key = self._unwrap(subject_id, bytes(row["wrapped_key"]))
+        self._cache[subject_id] = (time.monotonic() + self._ttl, key)
+        return key
+
+    def _wrap(self, subject_id: UUID, key: bytes) -> bytes:
+        if self._kek is None:
+            return key
+        nonce = os.urandom(12)
+        return nonce + self._kek.encrypt(nonce, key, subject_id.bytes)
+
+    def _unwrap(self, subject_id: UUID, wrapped: bytes) -> bytes:
+        if self._kek is None:
+            return wrapped
+        return self._kek.decrypt(wrapped[:12], wrapped[12:], subject_id.bytes)

@@ -1,0 +1,66 @@
+"""Wiring shared by the producing services: their database, relay, runtime and app."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, TypeVar
+
+from fastapi import FastAPI
+from nats.aio.client import Client
+
+from tak_platform.application import TakApplication
+from tak_platform.http import create_service_app
+from tak_platform.idempotency import (
+    IdempotencyStore,
+    InMemoryIdempotencyStore,
+    PostgresIdempotencyStore,
+)
+from tak_platform.relay import EventMapping, Relay
+from tak_platform.runtime import Runtime
+from tak_platform.servers import create_database
+from tak_platform.settings import ServiceSettings
+
+T = TypeVar("T", bound=TakApplication)
+
+
+def open_application(cls: type[T], settings: ServiceSettings, **kwargs: Any) -> T:
+    """The service's Application on its own database (created if missing), or in memory."""
+    url = create_database(settings.database_url, settings.db_name) if settings.database_url else None
+    kek = settings.key_encryption_key.get_secret_value() if settings.key_encryption_key else None
+    app: T = cls.for_database(url, kek=kek, **kwargs)
+    return app
+
+
+def idempotency_store(app: TakApplication) -> IdempotencyStore:
+    if app.is_durable:
+        return PostgresIdempotencyStore(app.factory.datastore)  # type: ignore[attr-defined]
+    return InMemoryIdempotencyStore()
+
+
+def producer_app(settings: ServiceSettings, app: TakApplication, mapping: EventMapping, *,
+                 title: str, description: str) -> FastAPI:
+    """The FastAPI app of a producing service, with its relay when it has a database."""
+    runtime = Runtime(settings)
+    relay = None
+    if app.database_url is not None:
+        relay = Relay(service=settings.service, district=settings.district,
+                      database_url=app.database_url, stream=settings.stream_name, app=app,
+                      mapping=mapping, batch_size=settings.relay_batch_size)
+        runtime.workers["relay"] = _relay_worker(relay)
+    return create_service_app(runtime, title=title, description=description,
+                              health_extra=lambda: {"relay": relay_health(relay)},
+                              on_shutdown=app.close)
+
+
+def _relay_worker(relay: Relay) -> Any:
+    async def work(nc: Client, stop: asyncio.Event) -> None:
+        await relay.run(nc, stop)
+    return work
+
+
+def relay_health(relay: Relay | None) -> dict[str, object] | None:
+    if relay is None:
+        return None
+    s = relay.status
+    return {"position": s.position, "head": s.head, "lag": s.lag, "holds_lock": s.holds_lock,
+            "published": s.published, "last_error": s.last_error}

@@ -1,0 +1,213 @@
+"""The outbox relay: the event store's notification log, in order, onto JetStream (DESIGN.md §3).
+
+It follows the service's own notification log, maps each domain event others need to
+integration events, publishes them in pipelined batches, waits for every PubAck, and only then
+stores its position. One instance per service holds a PostgreSQL advisory lock on a dedicated
+connection; others stand by. At start-up it reads the last message it published from the
+stream and resumes after it, so a restart after the dedup window repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+from uuid import UUID, uuid5
+
+import psycopg
+from eventsourcing.persistence import Notification
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
+from tak_platform.application import TakApplication
+
+log = logging.getLogger(__name__)
+
+EVENT_ID_NAMESPACE = UUID("6f1c2a59-1d0e-4c8e-9a51-7a4a3f3e2b10")
+PUBLISH_DEADLINE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One integration event to publish for a domain event."""
+
+    event: IntegrationEvent
+    subject_id: str
+    correlationid: str | None = None
+
+
+EventMapping = Callable[[Any], Sequence[Publication]]
+
+
+def event_id(district: str, service: str, notification_id: int, index: int) -> UUID:
+    """The event id, derived from the producer's notification: never random per publish."""
+    return uuid5(EVENT_ID_NAMESPACE, f"{district}/{service}/{notification_id}/{index}")
+
+
+@dataclass
+class RelayStatus:
+    position: int = 0
+    head: int = 0
+    holds_lock: bool = False
+    nats_connected: bool = False
+    published: int = 0
+    last_error: str | None = None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+@dataclass
+class Relay:
+    service: str
+    district: str
+    database_url: str
+    stream: str
+    app: TakApplication
+    mapping: EventMapping
+    batch_size: int = 500
+    status: RelayStatus = field(default_factory=RelayStatus)
+    _skip: tuple[int, UUID] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"tak-relay:{self.district}:{self.service}"
+
+    async def run(self, nc: Client, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set; raises on a lost lock or database connection."""
+        async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
+            if not await self._acquire_lock(conn, stop):
+                return
+            await self._prepare(conn)
+            await self._relay(conn, nc, stop)
+
+    async def _acquire_lock(self, conn: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> bool:
+        while not stop.is_set():
+            cur = await conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                                     (self.name,))
+            row = await cur.fetchone()
+            if row and row[0]:
+                self.status.holds_lock = True
+                return True
+            log.info("%s: another relay holds the lock; standing by", self.name)
+            await _sleep_unless(stop, 1.0)
+        return False
+
+    async def _prepare(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS relay_position (relay text PRIMARY KEY,"
+            " notification_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if channel:
+            await conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+
+    async def _relay(self, conn: psycopg.AsyncConnection[Any], nc: Client,
+                     stop: asyncio.Event) -> None:
+        js = nc.jetstream(publish_async_max_pending=max(4000, self.batch_size))
+        position = await self._resume(conn, js)
+        while not stop.is_set():
+            self.status.nats_connected = nc.is_connected
+            rows = await asyncio.to_thread(self.app.recorder.select_notifications,
+                                           start=position, limit=self.batch_size,
+                                           inclusive_of_start=False)
+            if not rows:
+                self.status.head = position
+                await self._wait_for_news(conn, stop)
+                continue
+            await self._publish(js, self._messages(rows))
+            await self._store_position(conn, rows[-1].id)
+            position = rows[-1].id
+
+    async def _resume(self, conn: psycopg.AsyncConnection[Any], js: JetStreamContext) -> int:
+        cur = await conn.execute("SELECT notification_id FROM relay_position WHERE relay = %s",
+                                 (self.name,))
+        row = await cur.fetchone()
+        stored = int(row[0]) if row else 0
+        last = await self._last_published(js)
+        position = stored
+        if last is not None and last[0] > stored:
+            log.info("%s: stream already holds up to notification %s; resuming there",
+                     self.name, last[0])
+            self._skip = last
+            position = last[0] - 1
+        self.status.position = stored
+        return position
+
+    async def _last_published(self, js: JetStreamContext) -> tuple[int, UUID] | None:
+        try:
+            msg = await js.get_last_msg(self.stream,
+                                        subjects.service_filter(self.district, self.service))
+        except NotFoundError:
+            return None
+        headers = msg.headers or {}
+        return int(unquote(headers["ce-sequence"])), UUID(unquote(headers["ce-id"]))
+
+    def _messages(self, rows: Sequence[Notification]) -> list[CloudEvent]:
+        out: list[CloudEvent] = []
+        for row in rows:
+            out.extend(self._cloud_events(row))
+        return out
+
+    def _cloud_events(self, row: Notification) -> list[CloudEvent]:
+        domain_event = self.app.mapper.to_domain_event(row)
+        events = [
+            wrap(p.event, id=event_id(self.district, self.service, row.id, i),
+                 district=self.district, subject=p.subject_id,
+                 time=getattr(domain_event, "timestamp"), sequence=row.id,
+                 correlationid=p.correlationid, causationid=f"{self.service}:{row.id}")
+            for i, p in enumerate(self.mapping(domain_event))
+        ]
+        return self._after_skip(row.id, events)
+
+    def _after_skip(self, notification_id: int, events: list[CloudEvent]) -> list[CloudEvent]:
+        if self._skip is None or self._skip[0] != notification_id:
+            return events
+        ids = [e.id for e in events]
+        self._skip, last_id = None, self._skip[1]
+        return events[ids.index(last_id) + 1:] if last_id in ids else events
+
+    async def _publish(self, js: JetStreamContext, events: list[CloudEvent]) -> None:
+        """Publish pipelined; re-publish what was not acked (same ids) until all are."""
+        pending = events
+        while pending:
+            futures = [await js.publish_async(e.nats_subject(), e.data, headers=e.headers())
+                       for e in pending]
+            done, _ = await asyncio.wait(futures, timeout=PUBLISH_DEADLINE_SECONDS)
+            failed = [e for e, f in zip(pending, futures, strict=True)
+                      if f not in done or f.exception() is not None]
+            self.status.published += len(pending) - len(failed)
+            if failed:
+                self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
+                log.warning("%s: %s", self.name, self.status.last_error)
+                await asyncio.sleep(0.5)
+            pending = failed
+
+    async def _store_position(self, conn: psycopg.AsyncConnection[Any], position: int) -> None:
+        await conn.execute(
+            "INSERT INTO relay_position (relay, notification_id) VALUES (%s, %s)"
+            " ON CONFLICT (relay) DO UPDATE SET notification_id = EXCLUDED.notification_id,"
+            " updated_at = now() WHERE relay_position.notification_id < EXCLUDED.notification_id",
+            (self.name, position))
+        self.status.position = position
+        self.status.head = max(self.status.head, position)
+
+    async def _wait_for_news(self, conn: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> None:
+        head = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        self.status.head = head or 0
+        if self.status.head > self.status.position or stop.is_set():
+            return
+        async for _ in conn.notifies(timeout=1.0, stop_after=1):
+            break
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return

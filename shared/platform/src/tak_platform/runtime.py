@@ -1,0 +1,102 @@
+"""What runs beside a service's HTTP API: its NATS connection, its relay, its consumers.
+
+The service starts even when NATS is away: it reports that on ``/health``, keeps accepting
+commands (they are stored), and its relay catches up when NATS comes back. A worker that fails
+is logged, reported and restarted; shutdown lets the current batch finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.client import Client
+
+from tak_platform.nats import connect_until_up
+from tak_platform.settings import ServiceSettings
+from tak_platform.streams import declare_stream, stream_config
+
+log = logging.getLogger(__name__)
+
+Worker = Callable[[Client, asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class WorkerState:
+    name: str
+    running: bool = False
+    restarts: int = 0
+    last_error: str | None = None
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    workers: dict[str, Worker] = field(default_factory=dict)
+    stream_subjects: list[str] = field(default_factory=lambda: ["tak.>"])
+    nats: Client | None = None
+    states: dict[str, WorkerState] = field(default_factory=dict)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tak-runtime")
+
+    async def stop(self) -> None:
+        """Let every worker finish its current batch, then close the connection."""
+        self._stop.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, self.settings.shutdown_grace_seconds)
+            except TimeoutError:
+                log.error("workers did not stop within %ss", self.settings.shutdown_grace_seconds)
+        if self.nats is not None and not self.nats.is_closed:
+            await self.nats.close()
+
+    def health(self) -> dict[str, Any]:
+        connected = self.nats is not None and self.nats.is_connected
+        return {"nats": "connected" if connected else "unavailable",
+                "workers": {n: vars(s) for n, s in self.states.items()}}
+
+    async def _run(self) -> None:
+        name = f"tak-{self.settings.district}-{self.settings.service}"
+        self.nats = await connect_until_up(self.settings.nats_url, name, self._stop)
+        if self.nats is None:
+            return
+        await self._declare()
+        await asyncio.gather(*(self._supervise(n, w) for n, w in self.workers.items()))
+
+    async def _declare(self) -> None:
+        assert self.nats is not None
+        config = stream_config(self.settings.stream_name, self.stream_subjects)
+        while not self._stop.is_set():
+            try:
+                await declare_stream(self.nats.jetstream(), config)
+                return
+            except (TimeoutError, OSError) as exc:
+                log.warning("could not declare stream %s: %s", config.name, exc)
+                await asyncio.sleep(1.0)
+
+    async def _supervise(self, name: str, worker: Worker) -> None:
+        state = self.states.setdefault(name, WorkerState(name))
+        assert self.nats is not None
+        while not self._stop.is_set():
+            state.running = True
+            try:
+                await worker(self.nats, self._stop)
+            except Exception as exc:  # reported on /health and retried; never hidden
+                log.exception("worker %s failed", name)
+                state.last_error = f"{type(exc).__name__}: {exc}"
+                state.restarts += 1
+            state.running = False
+            await _pause(self._stop, 1.0)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return

@@ -1,0 +1,39 @@
+"""The one place where Tak's JetStream streams are declared (DESIGN.md §4).
+
+Every service applies the same declaration at start-up, so no service ever redeclares a
+stream with other settings. On one machine one stream ``TAK`` captures ``tak.>``; a federated
+district names its own stream and subjects in settings (FEDERATION.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+def stream_config(name: str, subjects: list[str], replicas: int = 1) -> StreamConfig:
+    """File storage, kept forever, 2-minute dedup window; messages are never deleted."""
+    return StreamConfig(
+        name=name, subjects=subjects, storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD, max_age=0,
+        max_msgs=-1, max_bytes=-1, duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas, deny_delete=True, allow_direct=True,
+    )
+
+
+async def declare_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    """Create the stream, or bring an existing one to this configuration."""
+    try:
+        await js.stream_info(config.name or "")
+    except NotFoundError:
+        await js.add_stream(config)
+        log.info("declared stream %s on %s", config.name, config.subjects)
+        return
+    await js.update_stream(config)

@@ -1,0 +1,110 @@
+"""pytest plugin (entry point ``tak_servers``): real nats-server and PostgreSQL for tests.
+
+Set ``TAK_NATS_URL`` / ``TAK_DATABASE_URL`` to use servers that already run; otherwise each
+session starts its own on a random port / Unix socket in a temporary directory. Every server
+started is recorded in a :class:`PidRegistry`, so one left by a crashed run is stopped by the
+next session, and stopped at session end, by a finalizer and again at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tak_platform.servers import (
+    PidRegistry,
+    ServerProcess,
+    create_database,
+    drop_database,
+    start_nats,
+    start_postgres,
+)
+
+REGISTRY_PATH = Path(tempfile.gettempdir()) / "tak-test-servers" / f"{os.getuid()}.json"
+
+_registry = PidRegistry(REGISTRY_PATH)
+_started: list[ServerProcess] = []
+
+
+def _stop_started() -> None:
+    """Stop every server this process started and is still running (idempotent)."""
+    while _started:
+        server = _started.pop()
+        server.stop()
+        _registry.forget(_entry_name(server))
+    _registry.stop_leftovers()
+
+
+atexit.register(_stop_started)
+
+
+def _entry_name(server: ServerProcess) -> str:
+    return f"{server.name}-{os.getpid()}"
+
+
+def _track(server: ServerProcess) -> ServerProcess:
+    _started.append(server)
+    _registry.record(_entry_name(server), server.pid, sig=server.stop_signal)
+    return server
+
+
+def _untrack(server: ServerProcess) -> None:
+    server.stop()
+    if server in _started:
+        _started.remove(server)
+    _registry.forget(_entry_name(server))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop servers that a crashed earlier run left behind (never those of a live run)."""
+    _registry.stop_leftovers()
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a JetStream-enabled nats-server: ``TAK_NATS_URL`` or one started for the session."""
+    if url := os.environ.get("TAK_NATS_URL"):
+        yield url
+        return
+    server = _track(start_nats(tmp_path_factory.mktemp("nats")))
+    try:
+        yield server.url
+    finally:
+        _untrack(server)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a PostgreSQL server: ``TAK_DATABASE_URL`` or an embedded one (fsync off)."""
+    if url := os.environ.get("TAK_DATABASE_URL"):
+        yield url
+        return
+    server = _track(start_postgres(tmp_path_factory.mktemp("postgres"), fast=True))
+    try:
+        yield server.url
+    finally:
+        _untrack(server)
+
+
+@pytest.fixture
+def make_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
+    """Factory: ``make_database("intake")`` creates a fresh database and returns its URL.
+
+    The databases are dropped (WITH FORCE) when the test ends.
+    """
+    names: list[str] = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        names.append(name)
+        return create_database(postgres_url, name)
+
+    yield make
+    for name in names:
+        drop_database(postgres_url, name)

@@ -8,10 +8,15 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-
-from tak_contracts import CloudEvent, EnvelopeError, IntegrationEvent, UnknownEventType, from_nats
+from tak_contracts import (
+    CloudEvent,
+    EnvelopeError,
+    IntegrationEvent,
+    UnknownEventType,
+    from_nats,
+    subjects,
+)
 from tak_contracts import wrap as wrap_event
-from tak_contracts import subjects
 from tak_contracts.envelope import MSG_ID
 
 EVENT_ID = UUID("5f0c6d1e-2b3a-5c4d-8e9f-0a1b2c3d4e5f")
@@ -82,7 +87,7 @@ def test_time_in_another_zone_travels_as_utc(event: IntegrationEvent) -> None:
 
 def test_a_naive_time_is_refused(event: IntegrationEvent) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        wrap(event, time=datetime(2025, 3, 14, 9, 30)).headers()  # noqa: DTZ001
+        wrap(event, time=datetime(2025, 3, 14, 9, 30)).headers()
 
 
 def test_optional_attributes_may_be_absent(event: IntegrationEvent) -> None:

@@ -221,7 +221,7 @@ class Comparison:
     current: Schema
     breaking: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    _seen: set[tuple[str, str]] = field(default_factory=set)
+    _seen: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
 
     def node(self, path: str, old: Schema, new: Schema) -> None:
         refs = (old.get("$ref", ""), new.get("$ref", ""))
@@ -231,7 +231,7 @@ class Comparison:
         old_alts = _alternatives(old, self.published)
         new_alts = _alternatives(new, self.current)
         if old_alts.keys() != new_alts.keys():
-            self.breaking.append(f"{path}: type changed from {'|'.join(old_alts)} to "
+            self.breaking.append(f"{path or '(root)'}: type changed from {'|'.join(old_alts)} to "
                                  f"{'|'.join(new_alts)}")
             return
         for kind, old_alt in old_alts.items():
@@ -282,7 +282,7 @@ class Comparison:
                 self.breaking.append(f"{prefix}{name}: required property became optional; "
                                      "readers of the published version rely on it")
             self.node(prefix + name, old_prop, new_props[name])
-        for name in new_props.keys() - old_props.keys():
+        for name in [name for name in new_props if name not in old_props]:
             if name in new_req:
                 self.breaking.append(f"{prefix}{name}: new required property")
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,18 +17,22 @@ HealthExtra = Callable[[], dict[str, Any]]
 
 def create_service_app(runtime: Runtime, *, title: str, description: str,
                        health_extra: HealthExtra | None = None,
-                       on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+                       on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+                       on_shutdown: Callable[[], Awaitable[None] | None] | None = None) -> FastAPI:
     """A FastAPI app whose lifespan runs the service's workers and drains them at shutdown."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if on_startup is not None:
+            await on_startup(app)
         runtime.start()
         try:
             yield
         finally:
             await runtime.stop()
-            if on_shutdown is not None:
-                on_shutdown()
+            closing = on_shutdown() if on_shutdown is not None else None
+            if closing is not None:
+                await closing
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.add_exception_handler(TakError, _tak_error)  # type: ignore[arg-type]

@@ -112,7 +112,7 @@ def stop_pid(pid: int, *, sig: int = signal.SIGTERM, timeout: float = 10.0) -> b
 
 @dataclass
 class ServerProcess:
-    """A started server. ``stop()`` is idempotent."""
+    """A started server. ``stop()`` is idempotent and never signals a recycled pid."""
 
     name: str
     pid: int
@@ -120,10 +120,17 @@ class ServerProcess:
     stop_signal: int = signal.SIGTERM
     log_path: Path | None = None
     monitor_url: str | None = None
+    create_time: float = 0.0  # filled in from the live process when left at 0
     _popen: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if not self.create_time:
+            self.create_time = float(psutil.Process(self.pid).create_time())
+
     def stop(self, timeout: float = 10.0) -> None:
-        stop_pid(self.pid, sig=self.stop_signal, timeout=timeout)
+        proc = _same_process(self.pid, self.create_time)
+        if proc is not None:
+            _stop_process(proc, self.stop_signal, timeout)
         if self._popen is not None:
             self._popen.wait(timeout)  # reap our own child (no-op if already reaped)
 

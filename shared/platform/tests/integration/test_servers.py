@@ -17,7 +17,6 @@ import nats
 import psutil
 import psycopg
 import pytest
-
 from tak_platform.servers import (
     PidRegistry,
     ServerProcess,
@@ -36,7 +35,7 @@ pytestmark = pytest.mark.integration
 def gone(pid: int) -> bool:
     """Exited (a zombie whose parent does not reap it counts as exited)."""
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
 
@@ -113,7 +112,7 @@ def test_nats_start_failure_shows_the_log(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(ServerStartError, match="(?s)exited.*address already in use"):
+        with pytest.raises(ServerStartError, match=r"(?s)exited.*address already in use"):
             start_nats(tmp_path, port=port)
 
 
@@ -201,6 +200,7 @@ def test_postgres_restart_reuses_data_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         second.stop()
     assert gone(second.pid)
+    second.stop()  # again: a no-op
 
 
 def test_postgres_start_after_a_hard_kill(tmp_path: Path) -> None:

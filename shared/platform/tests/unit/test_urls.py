@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-
 from tak_platform.servers import database_url, free_port
 
 

@@ -1,0 +1,3 @@
+from tak_reporting.main import main
+
+main()

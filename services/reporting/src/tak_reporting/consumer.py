@@ -1,0 +1,52 @@
+"""Reporting's durable JetStream pull consumer: batches of events into the read models."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+from faststream import Context
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.message import NatsBatchMessage
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from tak_reporting.projections.store import RawMessage, apply_batch
+from tak_reporting.settings import ReportingSettings
+
+
+def raw(msg: Msg) -> RawMessage:
+    return RawMessage(msg.metadata.sequence.stream, msg.subject, dict(msg.headers or {}), msg.data)
+
+
+async def _keep_raw(message: Any) -> Any:
+    return None  # bodies are read from the raw messages; a malformed body must not fail here
+
+
+def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
+    """A broker whose one subscriber records each batch before acknowledging it."""
+    broker = NatsBroker(settings.nats_url, logger=None, max_reconnect_attempts=-1)
+    stream = JStream(settings.stream_name, declare=False)
+
+    @broker.subscriber(settings.subject_filter, stream=stream, durable=settings.consumer_name,
+                       pull_sub=PullSub(batch_size=settings.batch_size, batch=True, timeout=1.0),
+                       decoder=_keep_raw)
+    async def record(_: Any, message: NatsBatchMessage = Context("message")) -> None:
+        batch = [raw(m) for m in message.raw_message]
+        async with pool.acquire() as conn:
+            await apply_batch(conn, settings.consumer_name, batch)
+
+    return broker
+
+
+def consumer_worker(settings: ReportingSettings, pool: asyncpg.Pool) -> Any:
+    """A runtime worker: run the broker until the service stops."""
+
+    async def work(_: Client, stop: asyncio.Event) -> None:
+        broker = build_broker(settings, pool)
+        async with broker:
+            await broker.start()
+            await stop.wait()
+
+    return work

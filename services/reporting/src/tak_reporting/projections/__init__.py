@@ -1,0 +1,1 @@
+"""Reporting's read models, written with asyncpg from the event stream."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import asyncpg
@@ -15,18 +16,21 @@ from nats.aio.msg import Msg
 from tak_reporting.projections.store import RawMessage, apply_batch
 from tak_reporting.settings import ReportingSettings
 
+log = logging.getLogger("tak_reporting.consumer")
+
 
 def raw(msg: Msg) -> RawMessage:
     return RawMessage(msg.metadata.sequence.stream, msg.subject, dict(msg.headers or {}), msg.data)
 
 
-async def _keep_raw(message: Any) -> Any:
+async def _keep_raw(message: Any, original: Any = None) -> Any:
     return None  # bodies are read from the raw messages; a malformed body must not fail here
 
 
 def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
     """A broker whose one subscriber records each batch before acknowledging it."""
-    broker = NatsBroker(settings.nats_url, logger=None, max_reconnect_attempts=-1)
+    broker = NatsBroker(settings.nats_url, logger=log, log_level=logging.DEBUG,
+                        max_reconnect_attempts=-1)
     stream = JStream(settings.stream_name, declare=False)
 
     @broker.subscriber(settings.subject_filter, stream=stream, durable=settings.consumer_name,

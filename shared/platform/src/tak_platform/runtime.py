@@ -36,7 +36,6 @@ class WorkerState:
 class Runtime:
     settings: ServiceSettings
     workers: dict[str, Worker] = field(default_factory=dict)
-    stream_subjects: list[str] = field(default_factory=lambda: ["tak.>"])
     nats: Client | None = None
     states: dict[str, WorkerState] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -71,7 +70,7 @@ class Runtime:
 
     async def _declare(self) -> None:
         assert self.nats is not None
-        config = stream_config(self.settings.stream_name, self.stream_subjects)
+        config = stream_config(self.settings.stream_name, self.settings.stream_subjects)
         while not self._stop.is_set():
             try:
                 await declare_stream(self.nats.jetstream(), config)

@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import psutil  # type: ignore[import-untyped]  # until types-psutil is a dev dependency
+import psutil  # until types-psutil is a dev dependency
 import psycopg
 from psycopg import sql
 

@@ -1,4 +1,4 @@
-"""One typed ``Settings`` per service, built in the composition root at start-up, never at import."""
+"""One typed ``Settings`` per service, built at start-up in the composition root."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     """The service's database; defaults to ``tak_<service>``."""
     stream_name: str = "TAK"
     """The JetStream stream this service's subjects land in."""
+    stream_subjects: list[str] = Field(default_factory=lambda: ["tak.>"])
+    """What that stream captures: ``tak.>`` on one machine, ``tak.<district>.>`` on a leaf."""
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     pseudonym_key: SecretStr = Field(min_length=16)

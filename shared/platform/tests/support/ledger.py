@@ -28,8 +28,18 @@ class Note(Aggregate):
         TOPIC: ClassVar[str] = "tak.test:Note.Written"
         text: str
 
+    class Amended(Aggregate.Event):
+        TOPIC: ClassVar[str] = "tak.test:Note.Amended"
+        text: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.text = self.text
+
     def __init__(self, text: str) -> None:
         self.text = text
+
+    def amend(self, text: str) -> None:
+        self.trigger_event(self.Amended, text=text)
 
     @classmethod
     def write(cls, text: str) -> Note:

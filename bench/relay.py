@@ -1,0 +1,134 @@
+"""Benchmark: the outbox relay (event store -> JetStream) against raw pipelined publishing.
+
+    python3 -m uv run python bench/relay.py [--events 100000] [--batch 500]
+
+Starts its own nats-server and PostgreSQL (durable settings) in a temp dir, fills the ledger
+test app's event store with N one-event aggregates (1,000 per save), then times
+``tak_platform.relay.Relay`` from start until its stored position reaches N. In the same run,
+the baseline: nats-py ``publish_async`` of N messages of the same size (same headers, unique
+``Nats-Msg-Id``), all acks awaited, into a second stream on the same server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nats
+from nats.aio.client import Client
+
+from _common import CpuMeter, Servers, header, rate, servers
+from tak_platform.relay import Relay
+from tak_platform.servers import create_database
+from tak_platform.streams import declare_stream, stream_config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "shared/platform/tests/support"))
+from ledger import LedgerApp, write_notes  # noqa: E402
+from ledger import to_integration as ledger_mapping  # noqa: E402
+
+DISTRICT = "norrmalm"
+SERVICE = "intake"  # the ledger maps its notes to intake's PersonRegistered
+STREAM = "TAK"
+RAW_STREAM = "RAW"  # subjects raw.> : the same length as tak.>
+PER_SAVE = 1_000
+TIMEOUT = 1_800.0
+
+
+def fill(url: str, count: int) -> float:
+    app = LedgerApp.for_database(url)
+    try:
+        t0 = time.perf_counter()
+        write_notes(app, count, per_save=PER_SAVE)
+        return time.perf_counter() - t0
+    finally:
+        app.close()
+
+
+async def run_relay(srv: Servers, url: str, count: int, batch: int) -> tuple[float, CpuMeter]:
+    """A fresh app (cold key cache, as after a restart) and a relay; seconds until position N."""
+    app = LedgerApp.for_database(url)
+    nc = await nats.connect(srv.nats.url)
+    try:
+        await declare_stream(nc.jetstream(), stream_config(STREAM, ["tak.>"]))
+        relay = Relay(service=SERVICE, district=DISTRICT, database_url=url, stream=STREAM,
+                      app=app, mapping=ledger_mapping, batch_size=batch)
+        stop = asyncio.Event()
+        with CpuMeter(srv) as cpu:
+            t0 = time.perf_counter()
+            task = asyncio.create_task(relay.run(nc, stop))
+            while relay.status.position < count:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("relay stopped before reaching the end")
+                if time.perf_counter() - t0 > TIMEOUT:
+                    raise TimeoutError(f"relay at {relay.status.position} after {TIMEOUT} s")
+                await asyncio.sleep(0.005)
+            elapsed = time.perf_counter() - t0
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+        info = await nc.jetstream().stream_info(STREAM)
+        if info.state.messages != count:
+            raise RuntimeError(f"stream {STREAM} holds {info.state.messages}, expected {count}")
+        return elapsed, cpu
+    finally:
+        await nc.drain()
+        app.close()
+
+
+async def sample_message(nc: Client) -> tuple[str, bytes, dict[str, str]]:
+    msg = await nc.jetstream().get_msg(STREAM, 1)
+    return msg.subject, msg.data or b"", dict(msg.headers or {})
+
+
+async def run_raw(srv: Servers, count: int, batch: int) -> tuple[float, CpuMeter, int]:
+    """Pipelined publish_async of ``count`` relay-sized messages; seconds until all acked."""
+    nc = await nats.connect(srv.nats.url)
+    try:
+        subject, body, template = await sample_message(nc)
+        subject = "raw." + subject.removeprefix("tak.")
+        size = len(subject) + len(body) + sum(len(k) + len(v) + 4 for k, v in template.items())
+        headers = [template | {"Nats-Msg-Id": str(uuid.uuid4())} for _ in range(count)]
+        js = nc.jetstream(publish_async_max_pending=max(4000, batch))
+        await declare_stream(js, stream_config(RAW_STREAM, ["raw.>"]))
+        with CpuMeter(srv) as cpu:
+            t0 = time.perf_counter()
+            futures = [await js.publish_async(subject, body, headers=h) for h in headers]
+            await asyncio.wait_for(js.publish_async_completed(), timeout=TIMEOUT)
+            elapsed = time.perf_counter() - t0
+        failed = sum(1 for f in futures if f.exception() is not None)
+        info = await js.stream_info(RAW_STREAM)
+        if failed or info.state.messages != count:
+            raise RuntimeError(f"{failed} publishes failed; stream holds {info.state.messages}")
+        return elapsed, cpu, size
+    finally:
+        await nc.drain()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500, help="the relay's batch_size")
+    args = parser.parse_args()
+    n, batch = args.events, args.batch
+    print(header(f"relay benchmark: {n:,} events, relay batch_size {batch}"), flush=True)
+    with servers() as srv:
+        url = create_database(srv.postgres.url, "ledger")
+        filled = await asyncio.to_thread(fill, url, n)
+        print(f"fill (ledger app.save of {PER_SAVE:,} aggregates per call):"
+              f" {rate(n, filled)}", flush=True)
+        relay_s, relay_cpu = await run_relay(srv, url, n, batch)
+        raw_s, raw_cpu, size = await run_raw(srv, n, batch)
+    print()
+    print(f"relay (Relay.run, batch_size {batch}, cold key cache):  {rate(n, relay_s)}")
+    print(f"raw   (js.publish_async pipelined, max 4000 pending):   {rate(n, raw_s)}")
+    print(f"ratio relay/raw: {raw_s / relay_s:.2f}   (message ~{size} bytes incl. headers)")
+    print(f"relay {relay_cpu.line()}")
+    print(f"raw   {raw_cpu.line()}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,63 @@
+"""The event store on real PostgreSQL: sealed at rest, shredded by key destruction, 409s."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tak_platform.errors import Conflict
+from tak_platform.weeding import WeededAggregate
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
+from ledger import LedgerApp, Note  # noqa: E402
+
+pytestmark = pytest.mark.integration
+SECRET = "Cecilia Exempelsson 19800101-0008"
+
+
+def raw_database_bytes(url: str) -> bytes:
+    """Every stored byte of events, snapshots and keys, as a dump would see them."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT state FROM ledger_events").fetchall()
+        keys = conn.execute("SELECT coalesce(wrapped_key, '') FROM subject_keys").fetchall()
+    return b"".join(bytes(r[0]) for r in rows + keys)
+
+
+def test_after_the_key_is_destroyed_the_record_is_a_tombstone_and_unrecoverable(
+        make_database) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("ledger")
+    app = LedgerApp.for_database(url)
+    note = Note.write(SECRET)
+    app.save(note)
+    assert SECRET.encode() not in raw_database_bytes(url)
+    with psycopg.connect(url) as conn:
+        [(key,)] = conn.execute("SELECT wrapped_key FROM subject_keys").fetchall()
+    app.weed(note.id, [note.id], reason="gallring")
+    app.close()
+
+    fresh = LedgerApp.for_database(url)  # a cold process: no cached key
+    assert isinstance(fresh.repository.get(note.id), WeededAggregate)
+    assert bytes(key) not in raw_database_bytes(url)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT wrapped_key, destroyed_at FROM subject_keys").fetchone()
+    assert row is not None and row[0] is None and row[1] is not None
+    fresh.close()
+
+
+def test_concurrent_writes_to_one_record_give_a_conflict(make_database) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("ledger")
+    app_a, app_b = LedgerApp.for_database(url), LedgerApp.for_database(url)
+    note = Note.write("first")
+    app_a.save(note)
+    copy_a, copy_b = app_a.repository.get(note.id), app_b.repository.get(note.id)
+    copy_a.amend("by A")
+    copy_b.amend("by B")
+    app_a.save_or_conflict(copy_a)
+    with pytest.raises(Conflict):
+        app_b.save_or_conflict(copy_b)
+    assert app_b.repository.get(note.id).text == "by A"
+    app_a.close()
+    app_b.close()

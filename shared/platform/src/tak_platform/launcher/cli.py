@@ -51,6 +51,9 @@ def up(
             suite.watch()
         except Stop as sig:
             typer.echo(f"{sig}: stopping")
+        except (RuntimeError, OSError) as exc:
+            typer.echo(f"tak up failed: {exc}", err=True)
+            raise typer.Exit(1) from None
         finally:
             suite.stop()
             typer.echo("stopped")

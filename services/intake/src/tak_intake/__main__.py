@@ -1,0 +1,3 @@
+from tak_intake.main import main
+
+main()

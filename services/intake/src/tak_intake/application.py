@@ -1,0 +1,48 @@
+"""``IntakeApp``: the intake service layer, one method per use case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from tak_contracts.events.intake import Gender, TargetGroup
+from tak_intake.domain.person import Person
+from tak_platform.application import TakApplication
+from tak_platform.identity import normalise, pseudonym
+
+
+@dataclass(frozen=True)
+class RegisterPerson:
+    """The command: a caseworker registers a person in homelessness or at risk of it."""
+
+    name: str
+    personal_identity_number: str
+    gender: Gender
+    target_groups: list[TargetGroup]
+    situation: int | None
+    registered_by: str
+    is_test_data: bool
+
+
+class IntakeApp(TakApplication):
+    name = "Intake"
+
+    def __init__(self, env: dict[str, str] | None = None, *, pseudonym_key: str,
+                 district: str = "norrmalm") -> None:
+        super().__init__(env)
+        self.district = district
+        self._pseudonym_key = pseudonym_key
+
+    def register_person(self, command: RegisterPerson, *, now: datetime) -> tuple[UUID, int]:
+        """Register the person; returns their id and the log position."""
+        number = normalise(command.personal_identity_number, today=now.date())
+        person = Person.register(
+            district=self.district, name=command.name, personal_identity_number=number,
+            person_pseudonym=pseudonym(number, self._pseudonym_key), gender=command.gender.value,
+            target_groups=[g.value for g in command.target_groups], situation=command.situation,
+            registered_by=command.registered_by, now=now, is_test_data=command.is_test_data)
+        return person.id, self.save_or_conflict(person)
+
+    def get_person(self, person_id: UUID, *, version: int | None = None) -> Person:
+        return self.load(person_id, Person, version=version)

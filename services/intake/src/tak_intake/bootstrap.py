@@ -1,0 +1,33 @@
+"""The only place that wires the intake service together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from tak_intake.application import IntakeApp
+from tak_intake.dependencies import Services
+from tak_intake.features.get_person.http import router as get_person_router
+from tak_intake.features.register_person.http import router as register_person_router
+from tak_intake.integration.mapping import to_integration
+from tak_intake.settings import IntakeSettings
+from tak_platform.http import invalid_field
+from tak_platform.identity import InvalidIdentityNumber
+from tak_platform.producer import idempotency_store, open_application, producer_app
+
+
+def create_app(settings: IntakeSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
+    app = open_application(IntakeApp, settings, district=settings.district,
+                           pseudonym_key=settings.pseudonym_key.get_secret_value())
+    api = producer_app(
+        settings, app, to_integration, title="Tak intake",
+        description="Intake (*mottagning*): a district's caseworkers (*handläggare*) register "
+                    "people in homelessness or at risk of it.")
+    api.state.services = Services(app=app, idempotency=idempotency_store(app),
+                                  now=now or (lambda: datetime.now(UTC)))
+    api.include_router(register_person_router)
+    api.include_router(get_person_router)
+    invalid_field(api, InvalidIdentityNumber, "personal_identity_number")
+    return api

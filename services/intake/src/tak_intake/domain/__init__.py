@@ -1,0 +1,1 @@
+"""The intake domain: no I/O, time passed in."""

@@ -1,0 +1,76 @@
+"""``Person``: someone a district's caseworker (*handläggare*) registered as homeless or at risk.
+
+Registration (*aktualisering*) records who the person is (personal data, sealed under the
+person's own key) and how the caseworker assessed them: gender, target groups and
+Socialstyrelsen's homelessness situation (DOMAIN.md, "Who is homeless").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from eventsourcing.domain import Aggregate
+
+SITUATIONS = range(1, 5)
+"""Socialstyrelsen's four homelessness situations (DOMAIN.md)."""
+
+
+class Person(Aggregate):
+    TOPIC: ClassVar[str] = "tak.intake:Person"
+
+    class Created(Aggregate.Created):
+        TOPIC: ClassVar[str] = "tak.intake:Person.Created"
+
+    class Registered(Aggregate.Created):
+        """A caseworker registered the person (*aktualiserad*)."""
+
+        TOPIC: ClassVar[str] = "tak.intake:Person.Registered"
+        district: str
+        name: str
+        personal_identity_number: str
+        person_pseudonym: str
+        birth_year: int
+        gender: str
+        target_groups: list[str]
+        situation: int | None
+        registered_by: str
+        is_test_data: bool
+
+    def __init__(self, district: str, name: str, personal_identity_number: str,
+                 person_pseudonym: str, birth_year: int, gender: str, target_groups: list[str],
+                 situation: int | None, registered_by: str, is_test_data: bool) -> None:
+        self.district = district
+        self.name = name
+        self.personal_identity_number = personal_identity_number
+        self.person_pseudonym = person_pseudonym
+        self.birth_year = birth_year
+        self.gender = gender
+        self.target_groups = list(target_groups)
+        self.situation = situation
+        self.registered_by = registered_by
+        self.is_test_data = is_test_data
+
+    @classmethod
+    def register(cls, *, district: str, name: str, personal_identity_number: str,
+                 person_pseudonym: str, gender: str, target_groups: list[str],
+                 situation: int | None, registered_by: str, now: datetime,
+                 is_test_data: bool = False) -> Person:
+        """Register a person by their normalised 12-digit number, which gives the birth year.
+
+        The situation, when assessed, is one of Socialstyrelsen's four; a person may belong to
+        several target groups, each counted once.
+        """
+        if situation is not None and situation not in SITUATIONS:
+            raise UnknownSituation(situation)
+        return cls._create(
+            cls.Registered, id=cls.create_id(), timestamp=now, district=district, name=name,
+            personal_identity_number=personal_identity_number,
+            person_pseudonym=person_pseudonym, birth_year=int(personal_identity_number[:4]),
+            gender=gender, target_groups=list(dict.fromkeys(target_groups)),
+            situation=situation, registered_by=registered_by, is_test_data=is_test_data)
+
+
+class UnknownSituation(ValueError):
+    def __init__(self, situation: int) -> None:
+        super().__init__(f"situation {situation} is not one of Socialstyrelsen's 1–4")

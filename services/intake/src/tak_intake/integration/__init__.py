@@ -1,0 +1,1 @@
+"""What the intake service publishes."""

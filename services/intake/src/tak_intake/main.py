@@ -1,0 +1,16 @@
+"""``python -m tak_intake``: one process with its API, relay and consumers."""
+
+from __future__ import annotations
+
+from tak_intake.bootstrap import create_app
+from tak_intake.settings import IntakeSettings
+from tak_platform.serve import serve
+
+
+def main() -> None:
+    settings = IntakeSettings()  # type: ignore[call-arg]
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The whole suite as a user drives it: ``tak up`` → commands → stream → reporting → stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from tak_contracts import from_nats
+from tak_platform.launcher.demo import threat
+from tak_platform.servers import free_port
+
+pytestmark = pytest.mark.e2e
+TAK = Path(sys.executable).parent / "tak"
+
+
+class RunningSuite:
+    def __init__(self, data_dir: Path, ports: dict[str, int]) -> None:
+        self.data_dir, self.ports = data_dir, ports
+        args = [str(TAK), "up", "--data-dir", str(data_dir)] + [
+            a for name, port in ports.items() for a in (f"--{name}-port", str(port))]
+        env = {k: v for k, v in os.environ.items() if k not in ("TAK_NATS_URL", "TAK_DATABASE_URL")}
+        self.log = (data_dir.parent / "tak-up.log").open("wb")
+        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def state(self, timeout: float = 180.0) -> dict[str, Any]:
+        path, deadline = self.data_dir / "state.json", time.monotonic() + timeout
+        while not path.exists():
+            assert self.proc.poll() is None, f"tak up exited: {self.output()}"
+            assert time.monotonic() < deadline, f"tak up did not come up: {self.output()}"
+            time.sleep(0.25)
+        return dict(json.loads(path.read_text()))
+
+    def output(self) -> str:
+        self.log.flush()
+        return (self.data_dir.parent / "tak-up.log").read_text(errors="replace")[-4000:]
+
+    def tak(self, *args: str) -> str:
+        done = subprocess.run([str(TAK), *args, "--data-dir", str(self.data_dir)],
+                              capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout
+
+
+@pytest.fixture
+def suite() -> Iterator[RunningSuite]:
+    base = Path(tempfile.mkdtemp(prefix="tak-e2e-"))
+    ports = {"nats": free_port(), "intake": free_port(), "placements": free_port(),
+             "evictions": free_port(), "reporting": free_port()}
+    running = RunningSuite(base / "data", ports)
+    yield running
+    if running.proc.poll() is None:
+        running.proc.send_signal(signal.SIGINT)
+        running.proc.wait(60)
+    running.log.close()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def wait_until(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.25)
+
+
+def stream_messages(nats_url: str) -> list[Any]:
+    async def fetch() -> list[Any]:
+        import nats
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        total = (await js.stream_info("TAK")).state.messages
+        sub = await js.subscribe("tak.>", stream="TAK", ordered_consumer=True)
+        msgs = [await sub.next_msg(timeout=5) for _ in range(total)]
+        await nc.close()
+        return msgs
+
+    import asyncio
+    return asyncio.run(fetch())
+
+
+def test_tak_up_carries_a_command_from_each_producer_to_reporting_and_stops_cleanly(
+        suite: RunningSuite) -> None:
+    import random
+    from datetime import date
+    state = suite.state()
+    case = httpx.post(f"{suite.url('evictions')}/api/cases",
+                      json=threat(random.Random(1), date.today()), timeout=10)
+    assert case.status_code == 201, case.text
+
+    counts = wait_until(lambda: _counts(suite.url("reporting")), timeout=30)
+    assert counts.get(("evictions", "eviction_threat_registered")) == 1
+
+    [message] = [m for m in stream_messages(state["nats_url"])
+                 if m.subject.endswith("eviction_threat_registered.v1")]
+    event = from_nats(message.headers, message.data)
+    assert event.subject == case.json()["case_id"]
+    assert event.event().case_id == event.event().model_dump()["case_id"]  # type: ignore[attr-defined]
+
+    status = json.loads(suite.tak("status", "--json"))
+    assert status["stream"]["consumer"]["ack_floor"] == status["stream"]["last_seq"]
+    assert status["services"]["evictions"]["relay"]["lag"] == 0
+
+    pids = _all_pids(suite.data_dir, state)
+    suite.proc.send_signal(signal.SIGINT)
+    assert suite.proc.wait(90) == 0, suite.output()
+    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert not alive, f"left behind: {alive}"
+
+
+def _counts(url: str) -> dict[tuple[str, str], int]:
+    rows = httpx.get(f"{url}/api/event-counts", timeout=5).json()
+    return {(r["service"], r["event_type"]): r["events"] for r in rows}
+
+
+def _all_pids(data_dir: Path, state: dict[str, Any]) -> list[int]:
+    recorded = json.loads((data_dir / "pids.json").read_text())
+    return sorted(set(state["pids"].values()) | {int(e["pid"]) for e in recorded.values()})

@@ -94,7 +94,8 @@ def header(title: str) -> str:
     return (f"{title}\n{today}, {platform.node()}: nproc {cores()},"
             f" Python {platform.python_version()};"
             f" PostgreSQL {'fast (fsync off)' if FAST else 'durable (fast=False: fsync on)'},"
-            " nats-server JetStream file store with sync_interval: always")
+            " nats-server JetStream file store with sync_interval: always;"
+            f" load average at start {os.getloadavg()[0]:.2f}")
 
 
 def rate(count: int, seconds: float) -> str:

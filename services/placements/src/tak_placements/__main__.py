@@ -1,0 +1,3 @@
+from tak_placements.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The placements domain: no I/O, time passed in."""

@@ -1,0 +1,1 @@
+"""What the placements service publishes."""

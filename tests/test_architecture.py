@@ -24,18 +24,28 @@ def tak_imports(folder: Path, root: Path = ROOT) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for path in folder.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module
-                     else [])
-            found |= {(str(path.relative_to(root)), n.split(".")[0]) for n in names
-                      if n.startswith("tak_")}
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module
+                else []
+            )
+            found |= {
+                (str(path.relative_to(root)), n.split(".")[0])
+                for n in names
+                if n.startswith("tak_")
+            }
     return found
 
 
 @pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_package_imports_only_what_it_may(package: str) -> None:
-    wrong = sorted(f"{file} imports {module}" for file, module in tak_imports(PACKAGES[package])
-                   if module not in ALLOWED[package])
+    wrong = sorted(
+        f"{file} imports {module}"
+        for file, module in tak_imports(PACKAGES[package])
+        if module not in ALLOWED[package]
+    )
     assert not wrong, "a package reaches into another it must not know:\n" + "\n".join(wrong)
 
 

@@ -30,7 +30,8 @@ class RunningSuite:
     def __init__(self, data_dir: Path, ports: dict[str, int]) -> None:
         self.data_dir, self.ports = data_dir, ports
         args = [str(TAK), "up", "--data-dir", str(data_dir)] + [
-            a for name, port in ports.items() for a in (f"--{name}-port", str(port))]
+            a for name, port in ports.items() for a in (f"--{name}-port", str(port))
+        ]
         env = {k: v for k, v in os.environ.items() if k not in ("TAK_NATS_URL", "TAK_DATABASE_URL")}
         self.log = (data_dir.parent / "tak-up.log").open("wb")
         self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -51,16 +52,26 @@ class RunningSuite:
         return (self.data_dir.parent / "tak-up.log").read_text(errors="replace")[-4000:]
 
     def tak(self, *args: str) -> str:
-        done = subprocess.run([str(TAK), *args, "--data-dir", str(self.data_dir)],
-                              capture_output=True, text=True, timeout=60, check=True)
+        done = subprocess.run(
+            [str(TAK), *args, "--data-dir", str(self.data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         return done.stdout
 
 
 @pytest.fixture
 def suite() -> Iterator[RunningSuite]:
     base = Path(tempfile.mkdtemp(prefix="tak-e2e-"))
-    ports = {"nats": free_port(), "intake": free_port(), "placements": free_port(),
-             "evictions": free_port(), "reporting": free_port()}
+    ports = {
+        "nats": free_port(),
+        "intake": free_port(),
+        "placements": free_port(),
+        "evictions": free_port(),
+        "reporting": free_port(),
+    }
     running = RunningSuite(base / "data", ports)
     yield running
     if running.proc.poll() is None:
@@ -83,6 +94,7 @@ def wait_until(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
 def stream_messages(nats_url: str) -> list[Any]:
     async def fetch() -> list[Any]:
         import nats
+
         nc = await nats.connect(nats_url)
         js = nc.jetstream()
         total = (await js.stream_info("TAK")).state.messages
@@ -92,23 +104,32 @@ def stream_messages(nats_url: str) -> list[Any]:
         return msgs
 
     import asyncio
+
     return asyncio.run(fetch())
 
 
 def test_tak_up_carries_a_command_from_each_producer_to_reporting_and_stops_cleanly(
-        suite: RunningSuite) -> None:
+    suite: RunningSuite,
+) -> None:
     import random
     from datetime import date
+
     state = suite.state()
-    case = httpx.post(f"{suite.url('evictions')}/api/cases",
-                      json=threat(random.Random(1), date.today()), timeout=10)
+    case = httpx.post(
+        f"{suite.url('evictions')}/api/cases",
+        json=threat(random.Random(1), date.today()),
+        timeout=10,
+    )
     assert case.status_code == 201, case.text
 
     counts = wait_until(lambda: _counts(suite.url("reporting")), timeout=30)
     assert counts.get(("evictions", "eviction_threat_registered")) == 1
 
-    [message] = [m for m in stream_messages(state["nats_url"])
-                 if m.subject.endswith("eviction_threat_registered.v1")]
+    [message] = [
+        m
+        for m in stream_messages(state["nats_url"])
+        if m.subject.endswith("eviction_threat_registered.v1")
+    ]
     event = from_nats(message.headers, message.data)
     assert event.subject == case.json()["case_id"]
     assert event.event().case_id == event.event().model_dump()["case_id"]  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 import pytest
+
 from tak_contracts import PUBLISHED, IntegrationEvent
 from tak_contracts.events.evictions import (
     ArrearsBracket,
@@ -19,22 +20,35 @@ PSEUDONYM = "3f1c9a7e5b2d4f6081a3c5e7f9b1d3e5"
 
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     PersonRegistered: PersonRegistered(
-        person_id=UUID("00000000-0000-4000-8000-000000000001"), person_pseudonym=PSEUDONYM,
-        registered_on=date(2025, 3, 14), birth_year=1971, gender=Gender.FEMALE,
+        person_id=UUID("00000000-0000-4000-8000-000000000001"),
+        person_pseudonym=PSEUDONYM,
+        registered_on=date(2025, 3, 14),
+        birth_year=1971,
+        gender=Gender.FEMALE,
         target_groups=[TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS],
-        situation=1, is_test_data=True,
+        situation=1,
+        is_test_data=True,
     ),
     EvictionThreatRegistered: EvictionThreatRegistered(
-        case_id=UUID("00000000-0000-4000-8000-000000000002"), household_pseudonym=PSEUDONYM,
-        signal=SignalKind.RENT_ARREARS, registered_on=date(2025, 3, 15),
-        arrears_bracket=ArrearsBracket.FROM_10K_TO_30K, adults=1, children_registered=2,
-        children_not_registered=1, eviction_date_set=True, is_test_data=True,
+        case_id=UUID("00000000-0000-4000-8000-000000000002"),
+        household_pseudonym=PSEUDONYM,
+        signal=SignalKind.RENT_ARREARS,
+        registered_on=date(2025, 3, 15),
+        arrears_bracket=ArrearsBracket.FROM_10K_TO_30K,
+        adults=1,
+        children_registered=2,
+        children_not_registered=1,
+        eviction_date_set=True,
+        is_test_data=True,
     ),
     ApartmentAssigned: ApartmentAssigned(
         apartment_id=UUID("00000000-0000-4000-8000-000000000003"),
-        placement_id=UUID("00000000-0000-4000-8000-000000000004"), person_pseudonym=PSEUDONYM,
-        kind=ApartmentKind.EMERGENCY, assigned_on=date(2025, 3, 16),
-        request_id=UUID("00000000-0000-4000-8000-000000000005"), is_test_data=True,
+        placement_id=UUID("00000000-0000-4000-8000-000000000004"),
+        person_pseudonym=PSEUDONYM,
+        kind=ApartmentKind.EMERGENCY,
+        assigned_on=date(2025, 3, 16),
+        request_id=UUID("00000000-0000-4000-8000-000000000005"),
+        is_test_data=True,
     ),
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+
 from tak_contracts import (
     CloudEvent,
     EnvelopeError,
@@ -21,14 +22,29 @@ from tak_contracts.envelope import MSG_ID
 
 EVENT_ID = UUID("5f0c6d1e-2b3a-5c4d-8e9f-0a1b2c3d4e5f")
 RECORDED = datetime(2025, 3, 14, 9, 30, 15, 123456, tzinfo=UTC)
-REQUIRED_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-subject", "ce-time",
-                    "ce-datacontenttype", "ce-district", "ce-sequence")
+REQUIRED_HEADERS = (
+    "ce-specversion",
+    "ce-id",
+    "ce-source",
+    "ce-type",
+    "ce-subject",
+    "ce-time",
+    "ce-datacontenttype",
+    "ce-district",
+    "ce-sequence",
+)
 
 
 def wrap(event: IntegrationEvent, **overrides: Any) -> CloudEvent:
-    args: dict[str, Any] = {"id": EVENT_ID, "district": "norrmalm", "subject": "agg-1",
-                            "time": RECORDED, "sequence": 42, "correlationid": "corr-1",
-                            "causationid": "cause-1"}
+    args: dict[str, Any] = {
+        "id": EVENT_ID,
+        "district": "norrmalm",
+        "subject": "agg-1",
+        "time": RECORDED,
+        "sequence": 42,
+        "correlationid": "corr-1",
+        "causationid": "cause-1",
+    }
     return wrap_event(event, **(args | overrides))
 
 
@@ -64,7 +80,8 @@ def test_nats_msg_id_equals_ce_id(event: IntegrationEvent) -> None:
 
 
 def test_non_ascii_header_values_are_percent_encoded_and_round_trip(
-        event: IntegrationEvent) -> None:
+    event: IntegrationEvent,
+) -> None:
     envelope = wrap(event, correlationid="ärende ö 1", causationid='say "100%"')
 
     headers = envelope.headers()
@@ -118,15 +135,19 @@ def test_no_headers_at_all_is_an_envelope_error() -> None:
         from_nats(None, b"{}")
 
 
-@pytest.mark.parametrize(("header", "value", "complaint"), [
-    ("ce-specversion", "0.3", "ce-specversion"),
-    ("ce-datacontenttype", "text/plain", "ce-datacontenttype"),
-    ("ce-id", "not-a-uuid", "malformed"),
-    ("ce-sequence", "forty-two", "malformed"),
-    ("ce-time", "2025-03-14T09:30:15", "no time zone"),
-])
+@pytest.mark.parametrize(
+    ("header", "value", "complaint"),
+    [
+        ("ce-specversion", "0.3", "ce-specversion"),
+        ("ce-datacontenttype", "text/plain", "ce-datacontenttype"),
+        ("ce-id", "not-a-uuid", "malformed"),
+        ("ce-sequence", "forty-two", "malformed"),
+        ("ce-time", "2025-03-14T09:30:15", "no time zone"),
+    ],
+)
 def test_a_malformed_header_is_an_envelope_error(
-        event: IntegrationEvent, header: str, value: str, complaint: str) -> None:
+    event: IntegrationEvent, header: str, value: str, complaint: str
+) -> None:
     envelope = wrap(event)
 
     with pytest.raises(EnvelopeError, match=complaint):
@@ -146,7 +167,8 @@ def test_an_unknown_ce_type_is_reported_as_such(event: IntegrationEvent) -> None
 
 @pytest.mark.parametrize("body", [b'{"unexpected": true}', b"not json", b"[]"])
 def test_a_body_that_does_not_match_the_contract_is_an_envelope_error(
-        event: IntegrationEvent, body: bytes) -> None:
+    event: IntegrationEvent, body: bytes
+) -> None:
     received = from_nats(wrap(event).headers(), body)
 
     with pytest.raises(EnvelopeError, match=re.escape(event.ce_type())):
@@ -155,7 +177,8 @@ def test_a_body_that_does_not_match_the_contract_is_an_envelope_error(
 
 @pytest.mark.parametrize("body", [b"not json", b"[]"])
 def test_data_json_of_a_body_that_is_no_json_object_is_an_envelope_error(
-        event: IntegrationEvent, body: bytes) -> None:
+    event: IntegrationEvent, body: bytes
+) -> None:
     with pytest.raises(EnvelopeError, match="body is not"):
         from_nats(wrap(event).headers(), body).data_json()
 
@@ -177,11 +200,14 @@ def test_nats_subject_is_district_service_event_and_major(event: IntegrationEven
 
 def test_the_design_example_subject() -> None:
     assert subjects.subject("norrmalm", "evictions", "eviction_threat_registered", 1) == (
-        "tak.norrmalm.evictions.eviction_threat_registered.v1")
+        "tak.norrmalm.evictions.eviction_threat_registered.v1"
+    )
 
 
-@pytest.mark.parametrize("district", ["Norrmalm", "norr.malm", "norr malm", "norr*", "norr>",
-                                      "", "1norrmalm", "NORRMALM"])
+@pytest.mark.parametrize(
+    "district",
+    ["Norrmalm", "norr.malm", "norr malm", "norr*", "norr>", "", "1norrmalm", "NORRMALM"],
+)
 def test_subject_builders_refuse_a_token_that_is_not_lower_case_ascii(district: str) -> None:
     with pytest.raises(ValueError, match="subject token"):
         subjects.subject(district, "intake", "person_registered", 1)
@@ -191,9 +217,14 @@ def test_subject_builders_refuse_a_token_that_is_not_lower_case_ascii(district: 
         subjects.service_filter(district, "intake")
 
 
-@pytest.mark.parametrize(("service", "event_name"), [("Intake", "person_registered"),
-                                                     ("intake", "person.registered"),
-                                                     ("intake", "PersonRegistered")])
+@pytest.mark.parametrize(
+    ("service", "event_name"),
+    [
+        ("Intake", "person_registered"),
+        ("intake", "person.registered"),
+        ("intake", "PersonRegistered"),
+    ],
+)
 def test_ce_type_refuses_a_token_with_dots_or_upper_case(service: str, event_name: str) -> None:
     with pytest.raises(ValueError, match="subject token"):
         subjects.ce_type(service, event_name, 1)

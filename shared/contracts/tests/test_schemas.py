@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 from pydantic import BaseModel, ConfigDict, Field, create_model
+
 from tak_contracts import PUBLISHED, IntegrationEvent, wrap
 from tak_contracts import schema as gen
 from tak_contracts.registry import EVENT_TYPES
@@ -39,7 +40,8 @@ def test_checked_in_schema_is_what_the_contracts_generate(name: str) -> None:
     path = SCHEMAS / name
     assert path.exists(), f"{path} is missing: {REGENERATE}"
     assert path.read_text(encoding="utf-8") == gen.generated_files()[name], (
-        f"{path} is out of date: {REGENERATE}")
+        f"{path} is out of date: {REGENERATE}"
+    )
 
 
 def test_no_stale_schema_is_checked_in() -> None:
@@ -62,17 +64,20 @@ def test_generation_is_deterministic() -> None:
 @pytest.mark.parametrize("cls", PUBLISHED, ids=lambda cls: cls.ce_type())
 def test_every_event_has_a_published_baseline(cls: type[IntegrationEvent]) -> None:
     assert (BASELINES / f"{cls.ce_type()}.json").exists(), (
-        f"{cls.ce_type()} has no baseline in {BASELINES}: {REGENERATE} and commit it")
+        f"{cls.ce_type()} has no baseline in {BASELINES}: {REGENERATE} and commit it"
+    )
 
 
 @pytest.mark.parametrize("cls", PUBLISHED, ids=lambda cls: cls.ce_type())
 def test_current_contract_is_an_additive_extension_of_its_baseline(
-        cls: type[IntegrationEvent]) -> None:
+    cls: type[IntegrationEvent],
+) -> None:
     baseline = _load(BASELINES / f"{cls.ce_type()}.json")
     reasons = gen.breaking_changes(baseline, gen.event_schema(cls))
     assert reasons == [], (
         f"{cls.__name__} changed in a way readers of {cls.ce_type()} cannot follow: {reasons}. "
-        f"Undo it, or publish a new class with major={cls.major + 1} (a new subject)")
+        f"Undo it, or publish a new class with major={cls.major + 1} (a new subject)"
+    )
 
 
 def test_every_baseline_is_still_published() -> None:
@@ -85,21 +90,21 @@ def test_generator_creates_a_missing_baseline_and_never_overwrites_one(tmp_path:
     (tmp_path / "published").mkdir()
     (tmp_path / "published" / f"{first}.json").write_text(json.dumps(kept))
 
-    status = gen.main(["--out", str(tmp_path / "schemas"), "--published",
-                       str(tmp_path / "published")])
+    status = gen.main(
+        ["--out", str(tmp_path / "schemas"), "--published", str(tmp_path / "published")]
+    )
 
     assert status == 1, "the doctored baseline is a break"
     assert _load(tmp_path / "published" / f"{first}.json") == kept
     for cls in PUBLISHED[1:]:
         assert _load(tmp_path / "published" / f"{cls.ce_type()}.json") == gen.event_schema(cls)
-    assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == sorted(
-        gen.generated_files())
+    assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == sorted(gen.generated_files())
 
 
 def test_check_mode_lists_missing_files_and_writes_nothing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status = gen.main(["--check", "--out", str(tmp_path / "s"), "--published",
-                       str(tmp_path / "p")])
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = gen.main(["--check", "--out", str(tmp_path / "s"), "--published", str(tmp_path / "p")])
 
     assert status == 1
     err = capsys.readouterr().err
@@ -127,12 +132,16 @@ def test_example_validates_against_its_event_schema(event: IntegrationEvent) -> 
 
 def _undocumented(schema: dict[str, Any]) -> list[str]:
     """Properties (of the event and of nested models) and definitions with no description."""
-    missing = [f"$defs.{name}" for name, d in schema.get("$defs", {}).items()
-               if not d.get("description")]
+    missing = [
+        f"$defs.{name}" for name, d in schema.get("$defs", {}).items() if not d.get("description")
+    ]
     for owner, node in [("", schema), *schema.get("$defs", {}).items()]:
         prefix = f"{owner}." if owner else ""
-        missing += [prefix + name for name, prop in node.get("properties", {}).items()
-                    if not prop.get("description")]
+        missing += [
+            prefix + name
+            for name, prop in node.get("properties", {}).items()
+            if not prop.get("description")
+        ]
     return missing
 
 
@@ -141,7 +150,8 @@ def test_every_field_of_every_event_has_a_description(cls: type[IntegrationEvent
     schema = gen.event_schema(cls)
     assert schema["description"], f"{cls.__name__} needs a docstring"
     assert _undocumented(schema) == [], (
-        f"{cls.__name__}: give these a docstring right below the field")
+        f"{cls.__name__}: give these a docstring right below the field"
+    )
 
 
 class Inner(BaseModel):
@@ -169,8 +179,10 @@ def test_description_check_catches_an_undocumented_field() -> None:
 
 def test_asyncapi_document_is_valid_asyncapi_3_0_0() -> None:
     validator = Draft7Validator(_load(ASYNCAPI_SCHEMA))
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in validator.iter_errors(_asyncapi())]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(_asyncapi())
+    ]
     assert errors == []
 
 
@@ -213,17 +225,29 @@ def test_asyncapi_refs_all_resolve() -> None:
 def test_asyncapi_message_describes_the_real_headers_and_body(event: IntegrationEvent) -> None:
     doc = _asyncapi()
     message = doc["components"]["messages"][type(event).__name__]
-    envelope = wrap(event, id=UUID(int=7), district="norrmalm", subject="agg-1",
-                    time=datetime(2025, 3, 14, 9, 30, tzinfo=UTC), sequence=42,
-                    correlationid="corr ö", causationid="cause-1")
+    envelope = wrap(
+        event,
+        id=UUID(int=7),
+        district="norrmalm",
+        subject="agg-1",
+        time=datetime(2025, 3, 14, 9, 30, tzinfo=UTC),
+        sequence=42,
+        correlationid="corr ö",
+        causationid="cause-1",
+    )
     for part, instance in (("headers", envelope.headers()), ("payload", envelope.data_json())):
         schema = {"components": doc["components"], "$ref": "#/x"} | {"x": message[part]}
         Draft7Validator(schema, format_checker=FormatChecker()).validate(instance)
 
 
 def test_headers_schema_lists_exactly_the_envelope_headers(event: IntegrationEvent) -> None:
-    args: dict[str, Any] = {"id": UUID(int=1), "district": "norrmalm", "subject": "agg-1",
-                            "time": datetime(2025, 1, 1, tzinfo=UTC), "sequence": 1}
+    args: dict[str, Any] = {
+        "id": UUID(int=1),
+        "district": "norrmalm",
+        "subject": "agg-1",
+        "time": datetime(2025, 1, 1, tzinfo=UTC),
+        "sequence": 1,
+    }
     bare = wrap(event, **args).headers()
     full = wrap(event, **args, correlationid="c", causationid="d").headers()
     schema = gen.headers_schema()
@@ -299,27 +323,32 @@ def test_removing_a_field_is_breaking() -> None:
 
 def test_retyping_a_field_is_breaking() -> None:
     assert gen.breaking_changes(V1_SCHEMA, _schema(count=(str, ...))) == [
-        "count: type changed from integer to string"]
+        "count: type changed from integer to string"
+    ]
 
 
 def test_changing_a_format_is_breaking() -> None:
     assert gen.breaking_changes(V1_SCHEMA, _schema(id=(str, ...))) == [
-        "id: format changed from 'uuid' to None"]
+        "id: format changed from 'uuid' to None"
+    ]
 
 
 def test_changing_a_constraint_is_breaking() -> None:
     assert gen.breaking_changes(V1_SCHEMA, _schema(count=(int, Field(ge=1)))) == [
-        "count: minimum changed from 0 to 1"]
+        "count: minimum changed from 0 to 1"
+    ]
 
 
 def test_a_new_required_field_is_breaking() -> None:
     assert gen.breaking_changes(V1_SCHEMA, _schema(extra=(int, ...))) == [
-        "extra: new required property"]
+        "extra: new required property"
+    ]
 
 
 def test_an_optional_field_becoming_required_is_breaking() -> None:
     assert gen.breaking_changes(V1_SCHEMA, _schema(note_code=(str | None, ...))) == [
-        "note_code: optional property became required"]
+        "note_code: optional property became required"
+    ]
 
 
 def test_a_required_field_becoming_nullable_is_breaking() -> None:
@@ -330,7 +359,8 @@ def test_a_required_field_becoming_nullable_is_breaking() -> None:
 
 def test_removing_an_enum_value_is_breaking() -> None:
     assert gen.breaking_changes(V1_SCHEMA, _schema(colour=(FewerColours, ...))) == [
-        "colour: enum values removed: ['green']"]
+        "colour: enum values removed: ['green']"
+    ]
 
 
 def test_adding_an_enum_value_is_additive_with_a_note() -> None:
@@ -342,13 +372,15 @@ def test_adding_an_enum_value_is_additive_with_a_note() -> None:
 def test_a_change_inside_a_referenced_model_is_found() -> None:
     assert "$ref" in V1_SCHEMA["properties"]["place"]
     assert gen.breaking_changes(V1_SCHEMA, _schema(place=(SmallerPlace, ...))) == [
-        "place.floor: property removed"]
+        "place.floor: property removed"
+    ]
 
 
 def test_a_change_inside_a_list_is_found() -> None:
     published = _schema(tags=(list[int], []))
     assert gen.breaking_changes(published, _schema(tags=(list[str], []))) == [
-        "tags[]: type changed from integer to string"]
+        "tags[]: type changed from integer to string"
+    ]
 
 
 def test_a_recursive_model_is_compared_without_looping() -> None:

@@ -30,11 +30,18 @@ class RegisterThreat:
 class EvictionsApp(TakApplication):
     name = "Evictions"
     value_types: ClassVar[dict[str, type[Any]]] = {
-        "evictions.tenant": Tenant, "evictions.child": Child, "evictions.signal": Signal,
+        "evictions.tenant": Tenant,
+        "evictions.child": Child,
+        "evictions.signal": Signal,
     }
 
-    def __init__(self, env: dict[str, str] | None = None, *, district: str = "norrmalm",
-                 pseudonym_key: str = "") -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        district: str = "norrmalm",
+        pseudonym_key: str = "",
+    ) -> None:
         super().__init__(env)
         self.district = district
         self._pseudonym_key = pseudonym_key
@@ -44,11 +51,19 @@ class EvictionsApp(TakApplication):
         number = normalise(command.tenant.personal_identity_number, today=now.date())
         tenant = Tenant(command.tenant.name, number, command.tenant.phone)
         case = EvictionCase.register(
-            district=self.district, tenant=tenant,
-            household_pseudonym=pseudonym(number, self._pseudonym_key), address=command.address,
-            landlord_name=command.landlord_name, landlord_contact=command.landlord_contact,
-            adults=command.adults, children=command.children, signal=command.signal,
-            registered_by=command.registered_by, now=now, is_test_data=command.is_test_data)
+            district=self.district,
+            tenant=tenant,
+            household_pseudonym=pseudonym(number, self._pseudonym_key),
+            address=command.address,
+            landlord_name=command.landlord_name,
+            landlord_contact=command.landlord_contact,
+            adults=command.adults,
+            children=command.children,
+            signal=command.signal,
+            registered_by=command.registered_by,
+            now=now,
+            is_test_data=command.is_test_data,
+        )
         return case.id, self.save_or_conflict(case)
 
     def get_case(self, case_id: UUID, *, version: int | None = None) -> EvictionCase:

@@ -20,14 +20,23 @@ from tak_platform.producer import idempotency_store, open_application, producer_
 
 
 def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
-    app = open_application(EvictionsApp, settings, district=settings.district,
-                           pseudonym_key=settings.pseudonym_key.get_secret_value())
+    app = open_application(
+        EvictionsApp,
+        settings,
+        district=settings.district,
+        pseudonym_key=settings.pseudonym_key.get_secret_value(),
+    )
     api = producer_app(
-        settings, app, to_integration, title="Tak evictions",
+        settings,
+        app,
+        to_integration,
+        title="Tak evictions",
         description="Eviction prevention (*vräkningsförebyggande arbete*) for a district's "
-                    "housing coordinators (*bosamordnare*).")
-    api.state.services = Services(app=app, idempotency=idempotency_store(app),
-                                  now=now or (lambda: datetime.now(UTC)))
+        "housing coordinators (*bosamordnare*).",
+    )
+    api.state.services = Services(
+        app=app, idempotency=idempotency_store(app), now=now or (lambda: datetime.now(UTC))
+    )
     api.include_router(register_threat_router)
     api.include_router(get_case_router)
     invalid_field(api, InvalidIdentityNumber, "tenant.personal_identity_number")

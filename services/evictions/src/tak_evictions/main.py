@@ -8,7 +8,7 @@ from tak_platform.serve import serve
 
 
 def main() -> None:
-    settings = EvictionsSettings()  # type: ignore[call-arg]
+    settings = EvictionsSettings()
     serve(create_app(settings), settings)
 
 

@@ -12,12 +12,18 @@ from tak_evictions.integration.mapping import arrears_bracket, to_integration
 
 def test_a_registered_threat_publishes_counts_and_brackets_but_no_personal_data() -> None:
     case = EvictionCase.register(
-        district="norrmalm", tenant=Tenant("Alva Testsson", "198112189876", "070-000 11 22"),
-        household_pseudonym="p" * 64, address="Provgatan 1", landlord_name="Värd AB",
-        landlord_contact=None, adults=2,
+        district="norrmalm",
+        tenant=Tenant("Alva Testsson", "198112189876", "070-000 11 22"),
+        household_pseudonym="p" * 64,
+        address="Provgatan 1",
+        landlord_name="Värd AB",
+        landlord_contact=None,
+        adults=2,
         children=[Child(2015, True), Child(2018, False), Child(2020, True)],
         signal=Signal("rent_arrears", date(2026, 11, 1), Decimal("25000"), 3),
-        registered_by="bo1", now=datetime(2026, 11, 2, tzinfo=UTC))
+        registered_by="bo1",
+        now=datetime(2026, 11, 2, tzinfo=UTC),
+    )
     [publication] = to_integration(case.collect_events()[0])
     event = publication.event.model_dump(mode="json")
     assert event["children_registered"] == 2 and event["children_not_registered"] == 1

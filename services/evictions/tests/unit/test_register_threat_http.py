@@ -52,16 +52,24 @@ def test_a_wrong_check_digit_is_a_422_naming_the_number(client: TestClient) -> N
 
 
 def test_an_unknown_signal_kind_is_a_422(client: TestClient) -> None:
-    answer = client.post("/api/cases", json=body(signal={"kind": "rumour",
-                                                         "received_on": "2026-11-20"}))
+    answer = client.post(
+        "/api/cases", json=body(signal={"kind": "rumour", "received_on": "2026-11-20"})
+    )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][:3] == ["body", "signal", "kind"]
 
 
 def test_an_eviction_date_before_the_signal_is_a_422(client: TestClient) -> None:
-    answer = client.post("/api/cases", json=body(signal={
-        "kind": "enforcement_application", "received_on": "2026-11-20",
-        "eviction_date": "2026-11-01"}))
+    answer = client.post(
+        "/api/cases",
+        json=body(
+            signal={
+                "kind": "enforcement_application",
+                "received_on": "2026-11-20",
+                "eviction_date": "2026-11-01",
+            }
+        ),
+    )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "signal", "eviction_date"]
 

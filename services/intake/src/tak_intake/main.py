@@ -8,7 +8,7 @@ from tak_platform.serve import serve
 
 
 def main() -> None:
-    settings = IntakeSettings()  # type: ignore[call-arg]
+    settings = IntakeSettings()
     serve(create_app(settings), settings)
 
 

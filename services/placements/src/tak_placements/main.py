@@ -8,7 +8,7 @@ from tak_platform.serve import serve
 
 
 def main() -> None:
-    settings = PlacementsSettings()  # type: ignore[call-arg]
+    settings = PlacementsSettings()
     serve(create_app(settings), settings)
 
 

@@ -32,10 +32,14 @@ def create_app(settings: ReportingSettings) -> FastAPI:
         await holder["pool"].close()
 
     api = create_service_app(
-        runtime, title="Tak reporting",
+        runtime,
+        title="Tak reporting",
         description="Read models of the whole event stream for the central office "
-                    "(*socialförvaltningen*) and the audit copy auditors replay.",
-        on_startup=startup, on_shutdown=shutdown, health_extra=lambda: _health(holder))
+        "(*socialförvaltningen*) and the audit copy auditors replay.",
+        on_startup=startup,
+        on_shutdown=shutdown,
+        health_extra=lambda: _health(holder),
+    )
     api.include_router(router)
     return api
 

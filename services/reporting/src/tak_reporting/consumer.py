@@ -35,14 +35,23 @@ def in_order(settings: ReportingSettings) -> ConsumerConfig:
 
 def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
     """A broker whose one subscriber records each batch before acknowledging it."""
-    broker = NatsBroker(settings.nats_url, logger=log, log_level=logging.DEBUG,
-                        max_reconnect_attempts=-1)
+    broker = NatsBroker(
+        settings.nats_url, logger=log, log_level=logging.DEBUG, max_reconnect_attempts=-1
+    )
     stream = JStream(settings.stream_name, declare=False)
 
-    @broker.subscriber(settings.subject_filter, stream=stream, durable=settings.consumer_name,
-                       pull_sub=PullSub(batch_size=settings.batch_size, batch=True, timeout=1.0),
-                       config=in_order(settings), decoder=_keep_raw)
-    async def record(_: Any, message: NatsBatchMessage = Context("message")) -> None:
+    @broker.subscriber(
+        settings.subject_filter,
+        stream=stream,
+        durable=settings.consumer_name,
+        pull_sub=PullSub(batch_size=settings.batch_size, batch=True, timeout=1.0),
+        config=in_order(settings),
+        decoder=_keep_raw,
+    )
+    async def record(
+        _: Any,
+        message: NatsBatchMessage = Context("message"),  # noqa: B008
+    ) -> None:
         batch = [raw(m) for m in message.raw_message]
         async with pool.acquire() as conn:
             await apply_batch(conn, settings.consumer_name, batch)

@@ -8,7 +8,7 @@ from tak_reporting.settings import ReportingSettings
 
 
 def main() -> None:
-    settings = ReportingSettings()  # type: ignore[call-arg]
+    settings = ReportingSettings()
     serve(create_app(settings), settings)
 
 

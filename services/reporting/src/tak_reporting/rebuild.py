@@ -19,8 +19,9 @@ from tak_reporting.projections.store import RawMessage, apply_batch, create_sche
 REBUILD_CONSUMER = "rebuild"
 
 
-async def rebuild(nats_url: str, stream: str, subject_filter: str, database_url: str,
-                  batch_size: int = 1000) -> int:
+async def rebuild(
+    nats_url: str, stream: str, subject_filter: str, database_url: str, batch_size: int = 1000
+) -> int:
     """Replay the stream into ``database_url``; returns the last stream sequence applied."""
     nc = await nats.connect(nats_url)
     conn = await asyncpg.connect(database_url)

@@ -24,15 +24,17 @@ pytestmark = pytest.mark.integration
 
 TABLES = {
     "event_counts": "SELECT district, service, event_type, events FROM event_counts ORDER BY 1,2,3",
-    "event_log": "SELECT event_id, stream_sequence, prev_hash, hash FROM event_log ORDER BY position",
+    "event_log": "SELECT event_id, stream_sequence, prev_hash, hash FROM event_log"
+    " ORDER BY position",
     "dead_letters": "SELECT stream_sequence, nats_subject, reason FROM dead_letters ORDER BY 1",
 }
 
 
 def start_reporting(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "tak_reporting"],
-                                env=os.environ | env, stdout=out, stderr=out)
+        return subprocess.Popen(
+            [sys.executable, "-m", "tak_reporting"], env=os.environ | env, stdout=out, stderr=out
+        )
 
 
 async def position(db: str) -> int:
@@ -40,8 +42,10 @@ async def position(db: str) -> int:
     try:
         if not await conn.fetchval("SELECT to_regclass('consumer_position') IS NOT NULL"):
             return 0
-        return int(await conn.fetchval("SELECT coalesce(max(stream_sequence), 0)"
-                                       " FROM consumer_position") or 0)
+        return int(
+            await conn.fetchval("SELECT coalesce(max(stream_sequence), 0) FROM consumer_position")
+            or 0
+        )
     finally:
         await conn.close()
 
@@ -62,16 +66,24 @@ async def wait_position(db: str, target: int, timeout: float = 120.0) -> None:
 
 
 async def test_reporting_killed_mid_batch_resumes_to_tables_equal_to_a_clean_rebuild(
-        nc: Client, nats_url: str, postgres_url: str, district: str, stream: str,
-        tmp_path: Path) -> None:
+    nc: Client, nats_url: str, postgres_url: str, district: str, stream: str, tmp_path: Path
+) -> None:
     last = await publish_events(nc, district, 20_000, malformed_every=997)
     name = f"reporting_{uuid4().hex[:8]}"
     db = create_database(postgres_url, name)
-    env = {"TAK_NATS_URL": nats_url, "TAK_DATABASE_URL": postgres_url, "TAK_DATABASE_NAME": name,
-           "TAK_STREAM_NAME": stream, "TAK_STREAM_SUBJECTS": f'["tak.{district}.>"]',
-           "TAK_SUBJECT_FILTER": f"tak.{district}.>", "TAK_HTTP_PORT": str(free_port()),
-           "TAK_PSEUDONYM_KEY": "k" * 32, "TAK_BATCH_SIZE": "500", "TAK_ACK_WAIT_SECONDS": "2",
-           "TAK_DISTRICT": district}
+    env = {
+        "TAK_NATS_URL": nats_url,
+        "TAK_DATABASE_URL": postgres_url,
+        "TAK_DATABASE_NAME": name,
+        "TAK_STREAM_NAME": stream,
+        "TAK_STREAM_SUBJECTS": f'["tak.{district}.>"]',
+        "TAK_SUBJECT_FILTER": f"tak.{district}.>",
+        "TAK_HTTP_PORT": str(free_port()),
+        "TAK_PSEUDONYM_KEY": "k" * 32,
+        "TAK_BATCH_SIZE": "500",
+        "TAK_ACK_WAIT_SECONDS": "2",
+        "TAK_DISTRICT": district,
+    }
     proc = start_reporting(env, tmp_path / "reporting.log")
     try:
         await wait_position(db, 1)

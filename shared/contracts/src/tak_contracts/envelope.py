@@ -22,15 +22,24 @@ SPECVERSION = "1.0"
 JSON = "application/json"
 MSG_ID = "Nats-Msg-Id"
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"%')
-_REQUIRED = ("id", "source", "type", "specversion", "subject", "time", "datacontenttype",
-             "district", "sequence")
+_REQUIRED = (
+    "id",
+    "source",
+    "type",
+    "specversion",
+    "subject",
+    "time",
+    "datacontenttype",
+    "district",
+    "sequence",
+)
 
 
 class EnvelopeError(ValueError):
     """A message that is not a valid Tak CloudEvent; the text says which part and why."""
 
 
-class UnknownEventType(EnvelopeError):  # noqa: N818 (public name)
+class UnknownEventType(EnvelopeError):
     """A valid envelope whose ``ce-type`` no contract in this version describes."""
 
 
@@ -68,10 +77,16 @@ class CloudEvent:
     def headers(self) -> dict[str, str]:
         """NATS headers in binary mode, with ``Nats-Msg-Id`` for dedup."""
         attrs: dict[str, str | None] = {
-            "specversion": SPECVERSION, "id": str(self.id), "source": self.source,
-            "type": self.type, "subject": self.subject, "time": _iso(self.time),
-            "datacontenttype": self.datacontenttype, "district": self.district,
-            "sequence": str(self.sequence), "correlationid": self.correlationid,
+            "specversion": SPECVERSION,
+            "id": str(self.id),
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": _iso(self.time),
+            "datacontenttype": self.datacontenttype,
+            "district": self.district,
+            "sequence": str(self.sequence),
+            "correlationid": self.correlationid,
             "causationid": self.causationid,
         }
         headers = {f"ce-{k}": quote(v, safe=_SAFE) for k, v in attrs.items() if v is not None}
@@ -100,22 +115,36 @@ class CloudEvent:
 
 
 def wrap(
-    event: IntegrationEvent, *, id: UUID, district: str, subject: str, time: datetime,
-    sequence: int, correlationid: str | None = None, causationid: str | None = None,
+    event: IntegrationEvent,
+    *,
+    id: UUID,
+    district: str,
+    subject: str,
+    time: datetime,
+    sequence: int,
+    correlationid: str | None = None,
+    causationid: str | None = None,
 ) -> CloudEvent:
     """Put an integration event into its envelope."""
     return CloudEvent(
-        id=id, source=subjects.ce_source(district, event.service), type=event.ce_type(),
-        subject=subject, time=time, district=district, sequence=sequence,
-        data=event.model_dump_json().encode(), correlationid=correlationid,
+        id=id,
+        source=subjects.ce_source(district, event.service),
+        type=event.ce_type(),
+        subject=subject,
+        time=time,
+        district=district,
+        sequence=sequence,
+        data=event.model_dump_json().encode(),
+        correlationid=correlationid,
         causationid=causationid,
     )
 
 
 def from_nats(headers: Mapping[str, str] | None, body: bytes) -> CloudEvent:
     """Read a binary-mode CloudEvent from NATS headers and body; ``EnvelopeError`` if invalid."""
-    attrs = {k.lower()[3:]: unquote(v) for k, v in (headers or {}).items()
-             if k.lower().startswith("ce-")}
+    attrs = {
+        k.lower()[3:]: unquote(v) for k, v in (headers or {}).items() if k.lower().startswith("ce-")
+    }
     missing = [name for name in _REQUIRED if not attrs.get(name)]
     if missing:
         names = ", ".join(f"ce-{name}" for name in missing)
@@ -126,10 +155,16 @@ def from_nats(headers: Mapping[str, str] | None, body: bytes) -> CloudEvent:
         raise EnvelopeError(f"ce-datacontenttype {attrs['datacontenttype']!r} is not {JSON}")
     try:
         return CloudEvent(
-            id=UUID(attrs["id"]), source=attrs["source"], type=attrs["type"],
-            subject=attrs["subject"], time=_parse_time(attrs["time"]),
-            district=attrs["district"], sequence=int(attrs["sequence"]), data=body,
-            correlationid=attrs.get("correlationid"), causationid=attrs.get("causationid"),
+            id=UUID(attrs["id"]),
+            source=attrs["source"],
+            type=attrs["type"],
+            subject=attrs["subject"],
+            time=_parse_time(attrs["time"]),
+            district=attrs["district"],
+            sequence=int(attrs["sequence"]),
+            data=body,
+            correlationid=attrs.get("correlationid"),
+            causationid=attrs.get("causationid"),
         )
     except ValueError as exc:
         raise EnvelopeError(f"malformed CloudEvents header: {exc}") from exc

@@ -48,10 +48,14 @@ def event_schema(cls: type[IntegrationEvent]) -> Schema:
     """The JSON Schema (draft 2020-12) of one event's body, identified by its ce-type."""
     generated = cls.model_json_schema(mode="validation")
     head: Schema = {
-        "$schema": DRAFT_2020_12, "$id": cls.ce_type(), "title": cls.ce_type(),
+        "$schema": DRAFT_2020_12,
+        "$id": cls.ce_type(),
+        "title": cls.ce_type(),
         "description": generated.pop("description", ""),
-        "x-tak-ce-type": cls.ce_type(), "x-tak-subject": subject_pattern(cls),
-        "x-tak-service": cls.service, "x-tak-major": cls.major,
+        "x-tak-ce-type": cls.ce_type(),
+        "x-tak-subject": subject_pattern(cls),
+        "x-tak-service": cls.service,
+        "x-tak-major": cls.major,
     }
     generated.pop("title", None)
     return head | generated
@@ -61,25 +65,42 @@ def event_schema(cls: type[IntegrationEvent]) -> Schema:
 
 _HEADERS: dict[str, Schema] = {
     "ce-specversion": {"const": SPECVERSION, "description": "CloudEvents version."},
-    "ce-id": {"format": "uuid", "description": "The event id, derived from the producer's "
-              "notification: a re-published event keeps it, and consumers dedup by it."},
-    "ce-source": {"pattern": f"^/tak/{SEGMENT}/{SEGMENT}$",
-                  "description": "`/tak/<district>/<service>`: who produced the event."},
-    "ce-type": {"pattern": rf"^se\.tak\.{SEGMENT}\.{SEGMENT}\.v[0-9]+$", "description":
-                "`se.tak.<service>.<event_name>.v<major>`: the contract the body follows."},
-    "ce-subject": {"description": "The id of the aggregate the event is about; never "
-                   "personal data."},
-    "ce-time": {"format": "date-time", "description": "When the producer recorded the fact "
-                "(RFC 3339, UTC)."},
+    "ce-id": {
+        "format": "uuid",
+        "description": "The event id, derived from the producer's "
+        "notification: a re-published event keeps it, and consumers dedup by it.",
+    },
+    "ce-source": {
+        "pattern": f"^/tak/{SEGMENT}/{SEGMENT}$",
+        "description": "`/tak/<district>/<service>`: who produced the event.",
+    },
+    "ce-type": {
+        "pattern": rf"^se\.tak\.{SEGMENT}\.{SEGMENT}\.v[0-9]+$",
+        "description": "`se.tak.<service>.<event_name>.v<major>`: the contract the body follows.",
+    },
+    "ce-subject": {
+        "description": "The id of the aggregate the event is about; never personal data."
+    },
+    "ce-time": {
+        "format": "date-time",
+        "description": "When the producer recorded the fact (RFC 3339, UTC).",
+    },
     "ce-datacontenttype": {"const": JSON, "description": "The body is the event's JSON."},
     "ce-district": {"pattern": f"^{SEGMENT}$", "description": "The producing district."},
-    "ce-correlationid": {"description": "Ties together every event caused by one request or "
-                         "process."},
+    "ce-correlationid": {
+        "description": "Ties together every event caused by one request or process."
+    },
     "ce-causationid": {"description": "The id of the command or event that caused this one."},
-    "ce-sequence": {"pattern": "^[0-9]+$", "description": "The producer's notification id: "
-                    "the event's position in the producer's own ordered log."},
-    MSG_ID: {"format": "uuid", "description": "Equals `ce-id`, so that JetStream drops a copy "
-             "re-published within the duplicate window."},
+    "ce-sequence": {
+        "pattern": "^[0-9]+$",
+        "description": "The producer's notification id: "
+        "the event's position in the producer's own ordered log.",
+    },
+    MSG_ID: {
+        "format": "uuid",
+        "description": "Equals `ce-id`, so that JetStream drops a copy "
+        "re-published within the duplicate window.",
+    },
 }
 _OPTIONAL_HEADERS = ("ce-correlationid", "ce-causationid")
 
@@ -89,8 +110,8 @@ def headers_schema() -> Schema:
     return {
         "type": "object",
         "description": "CloudEvents 1.0 context attributes as NATS headers (binary mode). "
-                       "Values are percent-encoded: `%`, `\"` and every byte outside printable "
-                       "ASCII is written as `%XX` of its UTF-8.",
+        'Values are percent-encoded: `%`, `"` and every byte outside printable '
+        "ASCII is written as `%XX` of its UTF-8.",
         "properties": {name: {"type": "string"} | spec for name, spec in _HEADERS.items()},
         "required": [name for name in _HEADERS if name not in _OPTIONAL_HEADERS],
     }
@@ -99,15 +120,20 @@ def headers_schema() -> Schema:
 def asyncapi_document(events: Sequence[type[IntegrationEvent]] = PUBLISHED) -> Schema:
     """An AsyncAPI 3.0.0 document: one channel, message and ``send`` operation per event."""
     ordered = sorted(events, key=lambda cls: cls.ce_type())
-    refs, top = models_json_schema([(cls, "validation") for cls in ordered],
-                                   ref_template="#/components/schemas/{model}")
+    refs, top = models_json_schema(
+        [(cls, "validation") for cls in ordered], ref_template="#/components/schemas/{model}"
+    )
     schemas: Schema = {name: _draft07(s) for name, s in top.get("$defs", {}).items()}
     if HEADERS_SCHEMA in schemas:
         raise ValueError(f"a contract may not be called {HEADERS_SCHEMA}")
     schemas[HEADERS_SCHEMA] = headers_schema()
     doc: Schema = {
-        "asyncapi": "3.0.0", "info": _info(), "defaultContentType": JSON,
-        "servers": {"local": _SERVER}, "channels": {}, "operations": {},
+        "asyncapi": "3.0.0",
+        "info": _info(),
+        "defaultContentType": JSON,
+        "servers": {"local": _SERVER},
+        "channels": {},
+        "operations": {},
         "components": {"messages": {}, "schemas": schemas},
     }
     for cls in ordered:
@@ -119,11 +145,12 @@ def asyncapi_document(events: Sequence[type[IntegrationEvent]] = PUBLISHED) -> S
 
 
 _SERVER: Schema = {
-    "host": "127.0.0.1:14222", "protocol": "nats",
+    "host": "127.0.0.1:14222",
+    "protocol": "nats",
     "title": "NATS JetStream",
     "description": "The server `tak up` runs on one machine; deployments set `TAK_NATS_URL`. "
-                   "The stream `TAK` captures `tak.>` with no age limit and a duplicate "
-                   "window of 2 minutes.",
+    "The stream `TAK` captures `tak.>` with no age limit and a duplicate "
+    "window of 2 minutes.",
 }
 
 
@@ -133,12 +160,13 @@ def _info() -> Schema:
     except metadata.PackageNotFoundError:
         version = "0.0.0"
     return {
-        "title": "Tak", "version": version,
+        "title": "Tak",
+        "version": version,
         "description": "Integration events of Tak's district services, as CloudEvents 1.0 in "
-                       "NATS binary mode. They carry pseudonyms and coded facts, never names, "
-                       "personal identity numbers, addresses or free text. Contracts are "
-                       "additive within a major version; a breaking change is a new class "
-                       "and subject.",
+        "NATS binary mode. They carry pseudonyms and coded facts, never names, "
+        "personal identity numbers, addresses or free text. Contracts are "
+        "additive within a major version; a breaking change is a new class "
+        "and subject.",
         "license": {"name": "AGPL-3.0-or-later"},
     }
 
@@ -149,13 +177,17 @@ def _channel_id(cls: type[IntegrationEvent]) -> str:
 
 def _channel(cls: type[IntegrationEvent], name: str) -> Schema:
     return {
-        "address": subject_pattern(cls), "title": cls.ce_type(),
+        "address": subject_pattern(cls),
+        "title": cls.ce_type(),
         "description": _doc(cls),
-        "parameters": {"district": {
-            "description": f"The producing district, a subject token `{SEGMENT}` "
-                           "(e.g. `norrmalm`).",
-            "examples": ["norrmalm"], "location": "$message.header#/ce-district",
-        }},
+        "parameters": {
+            "district": {
+                "description": f"The producing district, a subject token `{SEGMENT}` "
+                "(e.g. `norrmalm`).",
+                "examples": ["norrmalm"],
+                "location": "$message.header#/ce-district",
+            }
+        },
         "messages": {name: {"$ref": f"#/components/messages/{name}"}},
         "tags": [{"name": cls.service}],
     }
@@ -163,7 +195,8 @@ def _channel(cls: type[IntegrationEvent], name: str) -> Schema:
 
 def _operation(cls: type[IntegrationEvent], channel: str, name: str) -> Schema:
     return {
-        "action": "send", "channel": {"$ref": f"#/channels/{channel}"},
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{channel}"},
         "messages": [{"$ref": f"#/channels/{channel}/messages/{name}"}],
         "title": f"{cls.service} publishes {name}",
         "summary": f"Each district's {cls.service} service publishes {cls.ce_type()}.",
@@ -173,18 +206,23 @@ def _operation(cls: type[IntegrationEvent], channel: str, name: str) -> Schema:
 
 def _message(cls: type[IntegrationEvent], payload_ref: Schema) -> Schema:
     return {
-        "name": cls.__name__, "title": cls.ce_type(), "summary": _doc(cls),
+        "name": cls.__name__,
+        "title": cls.ce_type(),
+        "summary": _doc(cls),
         "contentType": JSON,
         "headers": {
-            "type": "object", "allOf": [{"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"}],
+            "type": "object",
+            "allOf": [{"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"}],
             "properties": {
                 "ce-type": {"const": cls.ce_type()},
                 "ce-source": {"pattern": f"^/tak/{SEGMENT}/{cls.service}$"},
             },
         },
         "payload": payload_ref,
-        "correlationId": {"location": "$message.header#/ce-correlationid",
-                          "description": _HEADERS["ce-correlationid"]["description"]},
+        "correlationId": {
+            "location": "$message.header#/ce-correlationid",
+            "description": _HEADERS["ce-correlationid"]["description"],
+        },
         "tags": [{"name": cls.service}],
         "x-tak-ce-type": cls.ce_type(),
     }
@@ -208,9 +246,23 @@ def _draft07(node: Any) -> Any:
 
 # --- Compatibility -------------------------------------------------------------------------
 
-_EXACT = ("format", "const", "pattern", "minimum", "maximum", "exclusiveMinimum",
-          "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems",
-          "uniqueItems", "minProperties", "maxProperties")
+_EXACT = (
+    "format",
+    "const",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+)
 
 
 @dataclass
@@ -231,8 +283,10 @@ class Comparison:
         old_alts = _alternatives(old, self.published)
         new_alts = _alternatives(new, self.current)
         if old_alts.keys() != new_alts.keys():
-            self.breaking.append(f"{path or '(root)'}: type changed from {'|'.join(old_alts)} to "
-                                 f"{'|'.join(new_alts)}")
+            self.breaking.append(
+                f"{path or '(root)'}: type changed from {'|'.join(old_alts)} to "
+                f"{'|'.join(new_alts)}"
+            )
             return
         for kind, old_alt in old_alts.items():
             self.single(path, old_alt, new_alts[kind])
@@ -240,12 +294,14 @@ class Comparison:
     def single(self, path: str, old: Schema, new: Schema) -> None:
         for key in _EXACT:
             if old.get(key) != new.get(key):
-                self.breaking.append(f"{path}: {key} changed from {old.get(key)!r} to "
-                                     f"{new.get(key)!r}")
+                self.breaking.append(
+                    f"{path}: {key} changed from {old.get(key)!r} to {new.get(key)!r}"
+                )
         self.enum(path, old, new)
         if old.get("default") != new.get("default"):
-            self.notes.append(f"{path}: default changed from {old.get('default')!r} to "
-                              f"{new.get('default')!r}")
+            self.notes.append(
+                f"{path}: default changed from {old.get('default')!r} to {new.get('default')!r}"
+            )
         if "properties" in old or "properties" in new:
             self.properties(path, old, new)
         for key, suffix in (("items", "[]"), ("additionalProperties", "{*}")):
@@ -265,8 +321,10 @@ class Comparison:
         if removed := [v for v in old_values if v not in new_values]:
             self.breaking.append(f"{path}: enum values removed: {removed!r}")
         if added := [v for v in new_values if v not in old_values]:
-            self.notes.append(f"{path}: enum values added: {added!r}; a reader of the older "
-                              "version must tolerate values it does not know")
+            self.notes.append(
+                f"{path}: enum values added: {added!r}; a reader of the older "
+                "version must tolerate values it does not know"
+            )
 
     def properties(self, path: str, old: Schema, new: Schema) -> None:
         old_props, new_props = old.get("properties", {}), new.get("properties", {})
@@ -279,8 +337,10 @@ class Comparison:
             if name not in old_req and name in new_req:
                 self.breaking.append(f"{prefix}{name}: optional property became required")
             if name in old_req and name not in new_req:
-                self.breaking.append(f"{prefix}{name}: required property became optional; "
-                                     "readers of the published version rely on it")
+                self.breaking.append(
+                    f"{prefix}{name}: required property became optional; "
+                    "readers of the published version rely on it"
+                )
             self.node(prefix + name, old_prop, new_props[name])
         for name in [name for name in new_props if name not in old_props]:
             if name in new_req:
@@ -362,8 +422,9 @@ def stale_files(out: Path, expected: dict[str, str]) -> list[Path]:
     return sorted(p for p in out.glob("*.json") if p.name not in expected)
 
 
-def review(published_dir: Path,
-           events: Sequence[type[IntegrationEvent]] = PUBLISHED) -> tuple[list[str], list[str]]:
+def review(
+    published_dir: Path, events: Sequence[type[IntegrationEvent]] = PUBLISHED
+) -> tuple[list[str], list[str]]:
     """Breaks and additive changes of every contract against its published baseline.
 
     A baseline whose contract is no longer published is a break too: the stream keeps its
@@ -375,8 +436,10 @@ def review(published_dir: Path,
     for path in sorted(published_dir.glob("*.json")):
         ce_type = path.name.removesuffix(".json")
         if ce_type not in current:
-            problems.append(f"{path}: {ce_type} is no longer published, but the stream keeps "
-                            "its events; keep its class in tak_contracts.registry")
+            problems.append(
+                f"{path}: {ce_type} is no longer published, but the stream keeps "
+                "its events; keep its class in tak_contracts.registry"
+            )
             continue
         result = compare(json.loads(path.read_text(encoding="utf-8")), current[ce_type])
         problems += [f"{ce_type}: {reason}" for reason in result.breaking]
@@ -387,13 +450,19 @@ def review(published_dir: Path,
 def check(out: Path, published_dir: Path) -> list[str]:
     """Every generated file that differs from ``out``, missing baselines and breaks."""
     expected = generated_files()
-    problems = [f"{out / name}: {'differs' if (out / name).exists() else 'missing'}"
-                for name, text in expected.items() if _read(out / name) != text]
-    problems += [f"{path}: stale, no published event produces it"
-                 for path in stale_files(out, expected)]
-    problems += [f"{published_dir / name}: no published baseline"
-                 for name in expected if name != ASYNCAPI_FILE
-                 and not (published_dir / name).exists()]
+    problems = [
+        f"{out / name}: {'differs' if (out / name).exists() else 'missing'}"
+        for name, text in expected.items()
+        if _read(out / name) != text
+    ]
+    problems += [
+        f"{path}: stale, no published event produces it" for path in stale_files(out, expected)
+    ]
+    problems += [
+        f"{published_dir / name}: no published baseline"
+        for name in expected
+        if name != ASYNCAPI_FILE and not (published_dir / name).exists()
+    ]
     return problems + review(published_dir)[0]
 
 
@@ -425,8 +494,10 @@ def _read(path: Path) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the schemas, or with ``--check`` only compare them."""
-    parser = argparse.ArgumentParser(prog="python -m tak_contracts.schema",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m tak_contracts.schema",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on a diff")
     parser.add_argument("--out", type=Path, default=_CONTRACTS_DIR / "schemas")
     parser.add_argument("--published", type=Path, default=_CONTRACTS_DIR / "published")
@@ -435,8 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems and args.check:
-        print(f"run `{_REGENERATE}` to regenerate; a break needs a new major version",
-              file=sys.stderr)
+        print(
+            f"run `{_REGENERATE}` to regenerate; a break needs a new major version", file=sys.stderr
+        )
     return 1 if problems else 0
 
 

@@ -8,7 +8,7 @@ when no database is configured, for unit tests); personal data is sealed per dat
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -56,8 +56,14 @@ class TakApplication(Application[UUID]):
     """The service database's URL, when durable (the relay and read models use it)."""
 
     @classmethod
-    def for_database(cls, database_url: str | None, *, kek: str | None = None,
-                     extra: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+    def for_database(
+        cls,
+        database_url: str | None,
+        *,
+        kek: str | None = None,
+        extra: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Self:
         env = persistence_env(database_url) | ({cls.KEK_ENV: kek} if kek else {})
         app = cls(env | dict(extra or {}), **kwargs)
         app.database_url = database_url
@@ -71,8 +77,9 @@ class TakApplication(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         self.keystore: KeyStore = self._construct_keystore()
-        return SubjectCipherMapper(self.construct_transcoder(), self.keystore,
-                                   self.factory.compressor())
+        return SubjectCipherMapper(
+            self.construct_transcoder(), self.keystore, self.factory.compressor()
+        )
 
     def _construct_keystore(self) -> KeyStore:
         if isinstance(self.factory, PostgresFactory):
@@ -83,11 +90,17 @@ class TakApplication(Application[UUID]):
     def is_durable(self) -> bool:
         return isinstance(self.factory, PostgresFactory)
 
-    def load(self, aggregate_id: UUID, cls: type[A], *, version: int | None = None,
-             expected_version: int | None = None) -> A:
+    def load(
+        self,
+        aggregate_id: UUID,
+        cls: type[A],
+        *,
+        version: int | None = None,
+        expected_version: int | None = None,
+    ) -> A:
         """The aggregate, or a clear 404/410/409 naming what was asked for."""
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Any = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.__name__} with id {aggregate_id}", field="id") from None
         if isinstance(aggregate, WeededAggregate):
@@ -97,8 +110,10 @@ class TakApplication(Application[UUID]):
         if expected_version is not None and aggregate.version != expected_version:
             raise Conflict(
                 f"{cls.__name__} {aggregate_id} is at version {aggregate.version},"
-                f" not {expected_version}", field="If-Match",
-                fix="reload the record and apply your change to the current version")
+                f" not {expected_version}",
+                field="If-Match",
+                fix="reload the record and apply your change to the current version",
+            )
         return aggregate
 
     def save_or_conflict(self, *aggregates: Aggregate) -> int:
@@ -106,8 +121,10 @@ class TakApplication(Application[UUID]):
         try:
             recordings = self.save(*aggregates)
         except IntegrityError as exc:
-            raise Conflict("someone else changed this record at the same time",
-                           fix="reload the record and try again") from exc
+            raise Conflict(
+                "someone else changed this record at the same time",
+                fix="reload the record and try again",
+            ) from exc
         return recordings[-1].notification.id if recordings else 0
 
     def weed(self, subject_id: UUID, aggregate_ids: list[UUID], reason: str) -> None:
@@ -120,9 +137,13 @@ class TakApplication(Application[UUID]):
                 self.repository.cache.put(agg_id, None)
 
     def _marker(self, aggregate_id: UUID, subject_id: UUID, reason: str) -> SubjectWeeded | None:
-        current = self.repository.get(aggregate_id)
+        current: Any = self.repository.get(aggregate_id)
         if isinstance(current, WeededAggregate) and current.weeded_on is not None:
             return None
-        return SubjectWeeded(originator_id=aggregate_id, originator_version=current.version + 1,
-                             timestamp=SubjectWeeded.create_timestamp(), subject_id=subject_id,
-                             reason=reason)
+        return SubjectWeeded(
+            originator_id=aggregate_id,
+            originator_version=current.version + 1,
+            timestamp=SubjectWeeded.create_timestamp(),
+            subject_id=subject_id,
+            reason=reason,
+        )

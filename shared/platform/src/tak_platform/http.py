@@ -15,10 +15,15 @@ from tak_platform.runtime import Runtime
 HealthExtra = Callable[[], dict[str, Any]]
 
 
-def create_service_app(runtime: Runtime, *, title: str, description: str,
-                       health_extra: HealthExtra | None = None,
-                       on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
-                       on_shutdown: Callable[[], Awaitable[None] | None] | None = None) -> FastAPI:
+def create_service_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    description: str,
+    health_extra: HealthExtra | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    on_shutdown: Callable[[], Awaitable[None] | None] | None = None,
+) -> FastAPI:
     """A FastAPI app whose lifespan runs the service's workers and drains them at shutdown."""
 
     @asynccontextmanager
@@ -39,16 +44,27 @@ def create_service_app(runtime: Runtime, *, title: str, description: str,
 
     @app.get("/health", tags=["operations"], summary="Liveness and the state of NATS and workers")
     def health() -> dict[str, Any]:
-        body = {"service": runtime.settings.service, "district": runtime.settings.district,
-                "status": "ok"} | runtime.health()
+        body = {
+            "service": runtime.settings.service,
+            "district": runtime.settings.district,
+            "status": "ok",
+        } | runtime.health()
         return body | (health_extra() if health_extra else {})
 
     return app
 
 
 async def _tak_error(_: Request, exc: TakError) -> JSONResponse:
-    body = {"detail": [{"msg": exc.message, "loc": [exc.field] if exc.field else [],
-                        "fix": exc.fix, "type": type(exc).__name__}]}
+    body = {
+        "detail": [
+            {
+                "msg": exc.message,
+                "loc": [exc.field] if exc.field else [],
+                "fix": exc.fix,
+                "type": type(exc).__name__,
+            }
+        ]
+    }
     return JSONResponse(status_code=exc.status, content=body)
 
 
@@ -61,7 +77,13 @@ def invalid_field(api: FastAPI, error: type[Exception], field: str) -> None:
     """Answer ``error`` with 422 naming ``field`` (a dotted path into the request body)."""
 
     async def handler(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": [
-            {"loc": ["body", *field.split(".")], "msg": str(exc), "type": "value_error"}]})
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [
+                    {"loc": ["body", *field.split(".")], "msg": str(exc), "type": "value_error"}
+                ]
+            },
+        )
 
     api.add_exception_handler(error, handler)

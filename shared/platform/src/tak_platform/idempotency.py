@@ -27,11 +27,14 @@ class IdempotencyStore(Protocol):
 
 
 def fingerprint(scope: str, body: Any) -> str:
-    return hashlib.sha256(json.dumps([scope, body], sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps([scope, body], sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
-def run_idempotent(store: IdempotencyStore, key: str | None, print_: str,
-                   command: Callable[[], Response]) -> Response:
+def run_idempotent(
+    store: IdempotencyStore, key: str | None, print_: str, command: Callable[[], Response]
+) -> Response:
     """Run ``command`` once per key; a replay returns the stored ``(status, body)``."""
     if key is None:
         return command()
@@ -49,11 +52,17 @@ def run_idempotent(store: IdempotencyStore, key: str | None, print_: str,
 
 def _answer(key: str, print_: str, row_print: str, response: Response | None) -> Response:
     if row_print != print_:
-        raise Invalid(f"Idempotency-Key {key!r} was already used for another request",
-                      field="Idempotency-Key", fix="use a new key for a new request")
+        raise Invalid(
+            f"Idempotency-Key {key!r} was already used for another request",
+            field="Idempotency-Key",
+            fix="use a new key for a new request",
+        )
     if response is None:
-        raise Conflict(f"the request with Idempotency-Key {key!r} is still being processed",
-                       field="Idempotency-Key", fix="retry in a moment")
+        raise Conflict(
+            f"the request with Idempotency-Key {key!r} is still being processed",
+            field="Idempotency-Key",
+            fix="retry in a moment",
+        )
     return response
 
 
@@ -87,16 +96,21 @@ class PostgresIdempotencyStore:
             curs.execute(
                 "CREATE TABLE IF NOT EXISTS idempotency_keys (key text PRIMARY KEY,"
                 " fingerprint text NOT NULL, status int NULL, body jsonb NULL,"
-                " created_at timestamptz NOT NULL DEFAULT now())")
+                " created_at timestamptz NOT NULL DEFAULT now())"
+            )
 
     def reserve(self, key: str, fingerprint: str) -> Response | None:
         with self._datastore.transaction(commit=True) as curs:
-            curs.execute("INSERT INTO idempotency_keys (key, fingerprint) VALUES (%s, %s)"
-                         " ON CONFLICT (key) DO NOTHING RETURNING key", (key, fingerprint))
+            curs.execute(
+                "INSERT INTO idempotency_keys (key, fingerprint) VALUES (%s, %s)"
+                " ON CONFLICT (key) DO NOTHING RETURNING key",
+                (key, fingerprint),
+            )
             if curs.fetchone() is not None:
                 return None
-            curs.execute("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = %s",
-                         (key,))
+            curs.execute(
+                "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = %s", (key,)
+            )
             row = curs.fetchone()
         assert row is not None
         response = (int(row["status"]), row["body"]) if row["status"] is not None else None
@@ -104,8 +118,10 @@ class PostgresIdempotencyStore:
 
     def complete(self, key: str, response: Response) -> None:
         with self._datastore.transaction(commit=True) as curs:
-            curs.execute("UPDATE idempotency_keys SET status = %s, body = %s WHERE key = %s",
-                         (response[0], json.dumps(response[1], default=str), key))
+            curs.execute(
+                "UPDATE idempotency_keys SET status = %s, body = %s WHERE key = %s",
+                (response[0], json.dumps(response[1], default=str), key),
+            )
 
     def release(self, key: str) -> None:
         with self._datastore.transaction(commit=True) as curs:

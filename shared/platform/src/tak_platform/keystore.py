@@ -98,13 +98,16 @@ class PostgresKeyStore:
             curs.execute(
                 "INSERT INTO subject_keys (subject_id, wrapped_key, destroyed_at)"
                 " VALUES (%s, NULL, now()) ON CONFLICT (subject_id) DO UPDATE"
-                " SET wrapped_key = NULL, destroyed_at = coalesce(subject_keys.destroyed_at, now())",
+                " SET wrapped_key = NULL,"
+                " destroyed_at = coalesce(subject_keys.destroyed_at, now())",
                 (subject_id,),
             )
 
     def is_destroyed(self, subject_id: UUID) -> bool:
         with self._datastore.transaction(commit=False) as curs:
-            curs.execute("SELECT destroyed_at FROM subject_keys WHERE subject_id = %s", (subject_id,))
+            curs.execute(
+                "SELECT destroyed_at FROM subject_keys WHERE subject_id = %s", (subject_id,)
+            )
             row = curs.fetchone()
         return row is not None and row["destroyed_at"] is not None
 
@@ -123,7 +126,9 @@ class PostgresKeyStore:
 
     def _select(self, subject_id: UUID) -> bytes | None:
         with self._datastore.transaction(commit=False) as curs:
-            curs.execute("SELECT wrapped_key FROM subject_keys WHERE subject_id = %s", (subject_id,))
+            curs.execute(
+                "SELECT wrapped_key FROM subject_keys WHERE subject_id = %s", (subject_id,)
+            )
             row = curs.fetchone()
         if row is None or row["wrapped_key"] is None:
             return None

@@ -30,15 +30,16 @@ PLAIN = b"\x00"
 SEALED = b"\x01"
 
 
-def subject_of(event: object) -> UUID:
+def subject_of(event: DomainEventProtocol[UUID]) -> UUID:
     """The data subject an event's personal data belongs to: its own, or the aggregate's."""
     subject = getattr(event, "data_subject_id", None)
-    return subject if isinstance(subject, UUID) else cast(UUID, getattr(event, "originator_id"))
+    return subject if isinstance(subject, UUID) else event.originator_id
 
 
 class SubjectCipherMapper(Mapper[UUID]):
-    def __init__(self, transcoder: Transcoder, keystore: KeyStore,
-                 compressor: Compressor | None = None) -> None:
+    def __init__(
+        self, transcoder: Transcoder, keystore: KeyStore, compressor: Compressor | None = None
+    ) -> None:
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=None)
         self.keystore = keystore
 
@@ -58,8 +59,12 @@ class SubjectCipherMapper(Mapper[UUID]):
         subject = UUID(bytes=state[1:17])
         aead = self.keystore.get(subject)
         if aead is None:
-            return Redacted(cast(UUID, stored_event.originator_id),
-                            stored_event.originator_version, stored_event.topic, subject)
+            return Redacted(
+                cast(UUID, stored_event.originator_id),
+                stored_event.originator_version,
+                stored_event.topic,
+                subject,
+            )
         try:
             plain = aead.decrypt(state[17:29], state[29:], _aad(stored_event))
         except InvalidTag as exc:

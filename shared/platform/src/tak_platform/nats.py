@@ -19,8 +19,13 @@ async def connect(url: str, name: str) -> Client:
         log.warning("NATS %s: %s", url, exc or type(exc).__name__)
 
     return await nats.connect(
-        servers=url.split(","), name=name, connect_timeout=2.0, allow_reconnect=True,
-        max_reconnect_attempts=-1, reconnect_time_wait=1.0, error_cb=error,
+        servers=url.split(","),
+        name=name,
+        connect_timeout=2.0,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1.0,
+        error_cb=error,
     )
 
 

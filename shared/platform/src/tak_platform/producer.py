@@ -25,10 +25,11 @@ T = TypeVar("T", bound=TakApplication)
 
 def open_application(cls: type[T], settings: ServiceSettings, **kwargs: Any) -> T:
     """The service's Application on its own database (created if missing), or in memory."""
-    url = create_database(settings.database_url, settings.db_name) if settings.database_url else None
+    url = (
+        create_database(settings.database_url, settings.db_name) if settings.database_url else None
+    )
     kek = settings.key_encryption_key.get_secret_value() if settings.key_encryption_key else None
-    app: T = cls.for_database(url, kek=kek, **kwargs)
-    return app
+    return cls.for_database(url, kek=kek, **kwargs)
 
 
 def idempotency_store(app: TakApplication) -> IdempotencyStore:
@@ -37,24 +38,41 @@ def idempotency_store(app: TakApplication) -> IdempotencyStore:
     return InMemoryIdempotencyStore()
 
 
-def producer_app(settings: ServiceSettings, app: TakApplication, mapping: EventMapping, *,
-                 title: str, description: str) -> FastAPI:
+def producer_app(
+    settings: ServiceSettings,
+    app: TakApplication,
+    mapping: EventMapping,
+    *,
+    title: str,
+    description: str,
+) -> FastAPI:
     """The FastAPI app of a producing service, with its relay when it has a database."""
     runtime = Runtime(settings)
     relay = None
     if app.database_url is not None:
-        relay = Relay(service=settings.service, district=settings.district,
-                      database_url=app.database_url, stream=settings.stream_name, app=app,
-                      mapping=mapping, batch_size=settings.relay_batch_size)
+        relay = Relay(
+            service=settings.service,
+            district=settings.district,
+            database_url=app.database_url,
+            stream=settings.stream_name,
+            app=app,
+            mapping=mapping,
+            batch_size=settings.relay_batch_size,
+        )
         runtime.workers["relay"] = _relay_worker(relay)
-    return create_service_app(runtime, title=title, description=description,
-                              health_extra=lambda: {"relay": relay_health(relay)},
-                              on_shutdown=app.close)
+    return create_service_app(
+        runtime,
+        title=title,
+        description=description,
+        health_extra=lambda: {"relay": relay_health(relay)},
+        on_shutdown=app.close,
+    )
 
 
 def _relay_worker(relay: Relay) -> Any:
     async def work(nc: Client, stop: asyncio.Event) -> None:
         await relay.run(nc, stop)
+
     return work
 
 
@@ -62,5 +80,11 @@ def relay_health(relay: Relay | None) -> dict[str, object] | None:
     if relay is None:
         return None
     s = relay.status
-    return {"position": s.position, "head": s.head, "lag": s.lag, "holds_lock": s.holds_lock,
-            "published": s.published, "last_error": s.last_error}
+    return {
+        "position": s.position,
+        "head": s.head,
+        "lag": s.lag,
+        "holds_lock": s.holds_lock,
+        "published": s.published,
+        "last_error": s.last_error,
+    }

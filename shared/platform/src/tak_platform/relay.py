@@ -81,7 +81,9 @@ class Relay:
 
     async def run(self, nc: Client, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; raises on a lost lock or database connection."""
-        async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(
+            self.database_url, autocommit=True
+        ) as conn:
             if not await self._acquire_lock(conn, stop):
                 return
             await self._prepare(conn)
@@ -89,8 +91,9 @@ class Relay:
 
     async def _acquire_lock(self, conn: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> bool:
         while not stop.is_set():
-            cur = await conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
-                                     (self.name,))
+            cur = await conn.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (self.name,)
+            )
             row = await cur.fetchone()
             if row and row[0]:
                 self.status.holds_lock = True
@@ -102,20 +105,25 @@ class Relay:
     async def _prepare(self, conn: psycopg.AsyncConnection[Any]) -> None:
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS relay_position (relay text PRIMARY KEY,"
-            " notification_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
+            " notification_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())"
+        )
         channel = getattr(self.app.recorder, "channel_name", None)
         if channel:
             await conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
 
-    async def _relay(self, conn: psycopg.AsyncConnection[Any], nc: Client,
-                     stop: asyncio.Event) -> None:
+    async def _relay(
+        self, conn: psycopg.AsyncConnection[Any], nc: Client, stop: asyncio.Event
+    ) -> None:
         js = nc.jetstream(publish_async_max_pending=max(4000, self.batch_size))
         position = await self._resume(conn, js)
         while not stop.is_set():
             self.status.nats_connected = nc.is_connected
-            rows = await asyncio.to_thread(self.app.recorder.select_notifications,
-                                           start=position, limit=self.batch_size,
-                                           inclusive_of_start=False)
+            rows = await asyncio.to_thread(
+                self.app.recorder.select_notifications,
+                start=position,
+                limit=self.batch_size,
+                inclusive_of_start=False,
+            )
             if not rows:
                 self.status.head = position
                 await self._wait_for_news(conn, stop)
@@ -125,15 +133,17 @@ class Relay:
             position = rows[-1].id
 
     async def _resume(self, conn: psycopg.AsyncConnection[Any], js: JetStreamContext) -> int:
-        cur = await conn.execute("SELECT notification_id FROM relay_position WHERE relay = %s",
-                                 (self.name,))
+        cur = await conn.execute(
+            "SELECT notification_id FROM relay_position WHERE relay = %s", (self.name,)
+        )
         row = await cur.fetchone()
         stored = int(row[0]) if row else 0
         last = await self._last_published(js)
         position = stored
         if last is not None and last[0] > stored:
-            log.info("%s: stream already holds up to notification %s; resuming there",
-                     self.name, last[0])
+            log.info(
+                "%s: stream already holds up to notification %s; resuming there", self.name, last[0]
+            )
             self._skip = last
             position = last[0] - 1
         self.status.position = stored
@@ -141,8 +151,9 @@ class Relay:
 
     async def _last_published(self, js: JetStreamContext) -> tuple[int, UUID] | None:
         try:
-            msg = await js.get_last_msg(self.stream,
-                                        subjects.service_filter(self.district, self.service))
+            msg = await js.get_last_msg(
+                self.stream, subjects.service_filter(self.district, self.service)
+            )
         except NotFoundError:
             return None
         headers = msg.headers or {}
@@ -157,10 +168,16 @@ class Relay:
     def _cloud_events(self, row: Notification) -> list[CloudEvent]:
         domain_event = self.app.mapper.to_domain_event(row)
         events = [
-            wrap(p.event, id=event_id(self.district, self.service, row.id, i),
-                 district=self.district, subject=p.subject_id,
-                 time=getattr(domain_event, "timestamp"), sequence=row.id,
-                 correlationid=p.correlationid, causationid=f"{self.service}:{row.id}")
+            wrap(
+                p.event,
+                id=event_id(self.district, self.service, row.id, i),
+                district=self.district,
+                subject=p.subject_id,
+                time=domain_event.timestamp,  # type: ignore[attr-defined]
+                sequence=row.id,
+                correlationid=p.correlationid,
+                causationid=f"{self.service}:{row.id}",
+            )
             for i, p in enumerate(self.mapping(domain_event))
         ]
         return self._after_skip(row.id, events)
@@ -168,19 +185,24 @@ class Relay:
     def _after_skip(self, notification_id: int, events: list[CloudEvent]) -> list[CloudEvent]:
         if self._skip is None or self._skip[0] != notification_id:
             return events
-        ids = [e.id for e in events]
-        self._skip, last_id = None, self._skip[1]
-        return events[ids.index(last_id) + 1:] if last_id in ids else events
+        ids, last_id = [e.id for e in events], self._skip[1]
+        self._skip = None
+        return events[ids.index(last_id) + 1 :] if last_id in ids else events
 
     async def _publish(self, js: JetStreamContext, events: list[CloudEvent]) -> None:
         """Publish pipelined; re-publish what was not acked (same ids) until all are."""
         pending = events
         while pending:
-            futures = [await js.publish_async(e.nats_subject(), e.data, headers=e.headers())
-                       for e in pending]
+            futures = [
+                await js.publish_async(e.nats_subject(), e.data, headers=e.headers())
+                for e in pending
+            ]
             done, _ = await asyncio.wait(futures, timeout=PUBLISH_DEADLINE_SECONDS)
-            failed = [e for e, f in zip(pending, futures, strict=True)
-                      if f not in done or f.exception() is not None]
+            failed = [
+                e
+                for e, f in zip(pending, futures, strict=True)
+                if f not in done or f.exception() is not None
+            ]
             self.status.published += len(pending) - len(failed)
             if failed:
                 self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
@@ -193,7 +215,8 @@ class Relay:
             "INSERT INTO relay_position (relay, notification_id) VALUES (%s, %s)"
             " ON CONFLICT (relay) DO UPDATE SET notification_id = EXCLUDED.notification_id,"
             " updated_at = now() WHERE relay_position.notification_id < EXCLUDED.notification_id",
-            (self.name, position))
+            (self.name, position),
+        )
         self.status.position = position
         self.status.head = max(self.status.head, position)
 

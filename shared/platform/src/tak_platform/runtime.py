@@ -57,8 +57,10 @@ class Runtime:
 
     def health(self) -> dict[str, Any]:
         connected = self.nats is not None and self.nats.is_connected
-        return {"nats": "connected" if connected else "unavailable",
-                "workers": {n: vars(s) for n, s in self.states.items()}}
+        return {
+            "nats": "connected" if connected else "unavailable",
+            "workers": {n: vars(s) for n, s in self.states.items()},
+        }
 
     async def _run(self) -> None:
         name = f"tak-{self.settings.district}-{self.settings.service}"

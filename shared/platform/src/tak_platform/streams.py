@@ -21,10 +21,18 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 def stream_config(name: str, subjects: list[str], replicas: int = 1) -> StreamConfig:
     """File storage, kept forever, 2-minute dedup window; messages are never deleted."""
     return StreamConfig(
-        name=name, subjects=subjects, storage=StorageType.FILE,
-        retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD, max_age=0,
-        max_msgs=-1, max_bytes=-1, duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        num_replicas=replicas, deny_delete=True, allow_direct=True,
+        name=name,
+        subjects=subjects,
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=0,
+        max_msgs=-1,
+        max_bytes=-1,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas,
+        deny_delete=True,
+        allow_direct=True,
     )
 
 

@@ -35,8 +35,9 @@ class SubjectWeeded(DomainEvent):
     reason: str
 
     def mutate(self, aggregate: Any) -> WeededAggregate:
-        return WeededAggregate(self.originator_id, self.originator_version, self.subject_id,
-                               self.timestamp)
+        return WeededAggregate(
+            self.originator_id, self.originator_version, self.subject_id, self.timestamp
+        )
 
 
 @dataclass(frozen=True)
@@ -50,5 +51,6 @@ class Redacted:
 
     def mutate(self, aggregate: Any) -> WeededAggregate:
         weeded_on = aggregate.weeded_on if isinstance(aggregate, WeededAggregate) else None
-        return WeededAggregate(self.originator_id, self.originator_version, self.subject_id,
-                               weeded_on)
+        return WeededAggregate(
+            self.originator_id, self.originator_version, self.subject_id, weeded_on
+        )

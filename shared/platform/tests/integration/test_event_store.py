@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -12,7 +13,7 @@ from tak_platform.errors import Conflict
 from tak_platform.weeding import WeededAggregate
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, Note  # noqa: E402
+from ledger import LedgerApp, Note
 
 pytestmark = pytest.mark.integration
 SECRET = "Cecilia Exempelsson 19800101-0008"
@@ -27,7 +28,8 @@ def raw_database_bytes(url: str) -> bytes:
 
 
 def test_after_the_key_is_destroyed_the_record_is_a_tombstone_and_unrecoverable(
-        make_database) -> None:  # type: ignore[no-untyped-def]
+    make_database: Callable[[str], str],
+) -> None:
     url = make_database("ledger")
     app = LedgerApp.for_database(url)
     note = Note.write(SECRET)
@@ -47,12 +49,15 @@ def test_after_the_key_is_destroyed_the_record_is_a_tombstone_and_unrecoverable(
     fresh.close()
 
 
-def test_concurrent_writes_to_one_record_give_a_conflict(make_database) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_writes_to_one_record_give_a_conflict(
+    make_database: Callable[[str], str],
+) -> None:
     url = make_database("ledger")
     app_a, app_b = LedgerApp.for_database(url), LedgerApp.for_database(url)
     note = Note.write("first")
     app_a.save(note)
-    copy_a, copy_b = app_a.repository.get(note.id), app_b.repository.get(note.id)
+    copy_a: Note = app_a.repository.get(note.id)
+    copy_b: Note = app_b.repository.get(note.id)
     copy_a.amend("by A")
     copy_b.amend("by B")
     app_a.save_or_conflict(copy_a)

@@ -16,6 +16,7 @@ import nats
 import psycopg
 import pytest
 from nats.aio.client import Client
+
 from tak_contracts import from_nats
 from tak_platform.streams import declare_stream, stream_config
 
@@ -39,11 +40,10 @@ async def nc(nats_url: str) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-def ledger_db(make_database) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    url = make_database("ledger")
-    app = LedgerApp.for_database(url)
-    app.close()
-    yield url
+def ledger_db(make_database) -> str:  # type: ignore[no-untyped-def]
+    url: str = make_database("ledger")
+    LedgerApp.for_database(url).close()
+    return url
 
 
 class RelayProcess:

@@ -17,6 +17,7 @@ import nats
 import psutil
 import psycopg
 import pytest
+
 from tak_platform.servers import (
     PidRegistry,
     ServerProcess,

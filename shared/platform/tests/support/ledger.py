@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+
 from tak_contracts.events.intake import Gender, PersonRegistered
 from tak_platform.application import TakApplication
 from tak_platform.nats import connect

@@ -40,6 +40,11 @@ def test_a_failed_command_releases_its_key_so_the_retry_runs() -> None:
 
 def test_without_a_key_the_command_simply_runs() -> None:
     runs: list[int] = []
-    run_idempotent(InMemoryIdempotencyStore(), None, "p", lambda: (runs.append(1), (200, {}))[1])
-    run_idempotent(InMemoryIdempotencyStore(), None, "p", lambda: (runs.append(1), (200, {}))[1])
+
+    def command() -> tuple[int, object]:
+        runs.append(1)
+        return 200, {}
+
+    run_idempotent(InMemoryIdempotencyStore(), None, "p", command)
+    run_idempotent(InMemoryIdempotencyStore(), None, "p", command)
     assert len(runs) == 2

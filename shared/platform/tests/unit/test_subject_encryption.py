@@ -12,12 +12,12 @@ from tak_platform.keystore import SubjectWeededError
 from tak_platform.weeding import WeededAggregate
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, Note  # noqa: E402
+from ledger import LedgerApp, Note
 
 
 @pytest.fixture
 def app() -> LedgerApp:
-    return LedgerApp.for_database(None)  # type: ignore[no-any-return]
+    return LedgerApp.for_database(None)
 
 
 def stored_states(app: LedgerApp) -> list[bytes]:
@@ -35,7 +35,7 @@ def test_weeded_record_reads_back_as_a_tombstone(app: LedgerApp) -> None:
     note, other = Note.write("Anna"), Note.write("Bertil")
     app.save(note, other)
     app.weed(note.id, [note.id], reason="gallring: five years after the last note")
-    weeded = app.repository.get(note.id)
+    weeded: object = app.repository.get(note.id)
     assert isinstance(weeded, WeededAggregate)
     assert weeded.version == 2 and weeded.weeded_on is not None
     assert app.repository.get(other.id).text == "Bertil"
@@ -63,8 +63,12 @@ def test_a_tampered_stored_event_raises_instead_of_reading_as_weeded(app: Ledger
     [stored] = app.recorder.select_notifications(start=1, limit=1)
     tampered = bytearray(stored.state)
     tampered[-1] ^= 1
-    forged = type(stored)(originator_id=stored.originator_id,
-                          originator_version=stored.originator_version, topic=stored.topic,
-                          state=bytes(tampered), id=stored.id)
+    forged = type(stored)(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=bytes(tampered),
+        id=stored.id,
+    )
     with pytest.raises(MapperDeserialisationError):
         app.mapper.to_domain_event(forged)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
+
 from tak_platform.servers import database_url, free_port
 
 

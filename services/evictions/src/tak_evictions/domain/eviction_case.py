@@ -66,10 +66,20 @@ class EvictionCase(Aggregate):
         registered_by: str
         is_test_data: bool
 
-    def __init__(self, district: str, tenant: Tenant, household_pseudonym: str, address: str,
-                 landlord_name: str, landlord_contact: str | None, adults: int,
-                 children: list[Child], signal: Signal, registered_by: str,
-                 is_test_data: bool) -> None:
+    def __init__(
+        self,
+        district: str,
+        tenant: Tenant,
+        household_pseudonym: str,
+        address: str,
+        landlord_name: str,
+        landlord_contact: str | None,
+        adults: int,
+        children: list[Child],
+        signal: Signal,
+        registered_by: str,
+        is_test_data: bool,
+    ) -> None:
         self.district = district
         self.tenant = tenant
         self.household_pseudonym = household_pseudonym
@@ -84,19 +94,41 @@ class EvictionCase(Aggregate):
         self.status = "open"
 
     @classmethod
-    def register(cls, *, district: str, tenant: Tenant, household_pseudonym: str, address: str,
-                 landlord_name: str, landlord_contact: str | None, adults: int,
-                 children: list[Child], signal: Signal, registered_by: str, now: datetime,
-                 is_test_data: bool = False) -> EvictionCase:
+    def register(
+        cls,
+        *,
+        district: str,
+        tenant: Tenant,
+        household_pseudonym: str,
+        address: str,
+        landlord_name: str,
+        landlord_contact: str | None,
+        adults: int,
+        children: list[Child],
+        signal: Signal,
+        registered_by: str,
+        now: datetime,
+        is_test_data: bool = False,
+    ) -> EvictionCase:
         """Open a case from a signal; an eviction date cannot lie before the signal."""
         if signal.eviction_date is not None and signal.eviction_date < signal.received_on:
             raise EvictionDateBeforeSignal(signal.eviction_date, signal.received_on)
         return cls._create(
-            cls.Registered, id=cls.create_id(), timestamp=now, district=district, tenant=tenant,
-            household_pseudonym=household_pseudonym, address=address,
-            landlord_name=landlord_name, landlord_contact=landlord_contact, adults=adults,
-            children=children, signal=signal, registered_by=registered_by,
-            is_test_data=is_test_data)
+            cls.Registered,
+            id=cls.create_id(),
+            timestamp=now,
+            district=district,
+            tenant=tenant,
+            household_pseudonym=household_pseudonym,
+            address=address,
+            landlord_name=landlord_name,
+            landlord_contact=landlord_contact,
+            adults=adults,
+            children=children,
+            signal=signal,
+            registered_by=registered_by,
+            is_test_data=is_test_data,
+        )
 
     @property
     def children_registered(self) -> int:

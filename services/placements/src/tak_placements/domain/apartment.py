@@ -54,10 +54,11 @@ class Apartment(Aggregate):
         is_test_data: bool
 
     class Assigned(Aggregate.Event):
-        """The apartment was assigned to a person; sealed under the person's key."""
+        """The apartment (of its kind then) was assigned to a person; sealed under their key."""
 
         TOPIC: ClassVar[str] = "tak.placements:Apartment.Assigned"
         placement_id: UUID
+        kind: str
         data_subject_id: UUID
         personal_identity_number: str
         person_pseudonym: str
@@ -95,14 +96,15 @@ class Apartment(Aggregate):
             raise ApartmentOccupied(self.id)
         placement_id = uuid4()
         self._assigned(
-            placement_id=placement_id, data_subject_id=person_subject_id(person_pseudonym),
+            placement_id=placement_id, kind=self.kind,
+            data_subject_id=person_subject_id(person_pseudonym),
             personal_identity_number=personal_identity_number, person_pseudonym=person_pseudonym,
             assigned_on=assigned_on, request_id=request_id, assigned_by=assigned_by,
             is_test_data=is_test_data or self.is_test_data, timestamp=now)
         return placement_id
 
     @event(Assigned)
-    def _assigned(self, placement_id: UUID, data_subject_id: UUID,
+    def _assigned(self, placement_id: UUID, kind: str, data_subject_id: UUID,
                   personal_identity_number: str, person_pseudonym: str, assigned_on: date,
                   request_id: UUID | None, assigned_by: str, is_test_data: bool,
                   timestamp: datetime) -> None:

@@ -21,20 +21,28 @@ Pool = Annotated[asyncpg.Pool, Depends(_pool)]
 
 
 @router.get("/event-counts", summary="Events per district, service and event type")
-async def event_counts(pool: Pool, district: str | None = None,
-                       service: str | None = None) -> list[dict[str, Any]]:
+async def event_counts(
+    pool: Pool, district: str | None = None, service: str | None = None
+) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT district, service, event_type, events FROM event_counts"
         " WHERE ($1::text IS NULL OR district = $1) AND ($2::text IS NULL OR service = $2)"
-        " ORDER BY district, service, event_type", district, service)
+        " ORDER BY district, service, event_type",
+        district,
+        service,
+    )
     return [dict(r) for r in rows]
 
 
 @router.get("/dead-letters", summary="Messages that could not be read, with the reason")
-async def dead_letters(pool: Pool, limit: int = Query(default=100, ge=1, le=1000)
-                       ) -> list[dict[str, Any]]:
-    rows = await pool.fetch("SELECT id, stream_sequence, nats_subject, reason, received_at"
-                            " FROM dead_letters ORDER BY id DESC LIMIT $1", limit)
+async def dead_letters(
+    pool: Pool, limit: int = Query(default=100, ge=1, le=1000)
+) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT id, stream_sequence, nats_subject, reason, received_at"
+        " FROM dead_letters ORDER BY id DESC LIMIT $1",
+        limit,
+    )
     return [dict(r) for r in rows]
 
 

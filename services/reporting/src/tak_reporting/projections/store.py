@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from tak_contracts import CloudEvent, EnvelopeError, from_nats
 
@@ -39,6 +40,7 @@ CREATE OR REPLACE TRIGGER event_log_append_only BEFORE UPDATE OR DELETE OR TRUNC
     ON event_log FOR EACH STATEMENT EXECUTE FUNCTION event_log_append_only();
 """
 GENESIS = b"\x00" * 32
+Conn = asyncpg.Connection | PoolConnectionProxy
 
 
 @dataclass(frozen=True)
@@ -51,43 +53,59 @@ class RawMessage:
     body: bytes
 
 
-async def create_schema(conn: asyncpg.Connection) -> None:
+async def create_schema(conn: Conn) -> None:
     await conn.execute(SCHEMA)
 
 
 def chain_hash(prev: bytes, event: CloudEvent) -> bytes:
     """SHA-256 over the previous hash and the event's identity and body."""
-    head = json.dumps([str(event.id), event.type, event.source, event.subject,
-                       event.time.isoformat(), event.sequence], separators=(",", ":"))
+    head = json.dumps(
+        [
+            str(event.id),
+            event.type,
+            event.source,
+            event.subject,
+            event.time.isoformat(),
+            event.sequence,
+        ],
+        separators=(",", ":"),
+    )
     return hashlib.sha256(prev + head.encode() + b"\n" + event.data).digest()
 
 
-async def apply_batch(conn: asyncpg.Connection, consumer: str,
-                      batch: Sequence[RawMessage]) -> int:
+async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) -> int:
     """Record a batch and move the position, in one transaction; returns events applied."""
     async with conn.transaction():
         position = await _lock_position(conn, consumer)
-        last_hash = await conn.fetchval(
-            "SELECT hash FROM event_log ORDER BY position DESC LIMIT 1") or GENESIS
+        last_hash = (
+            await conn.fetchval("SELECT hash FROM event_log ORDER BY position DESC LIMIT 1")
+            or GENESIS
+        )
         applied = 0
         for msg in (m for m in batch if m.stream_sequence > position):
             last_hash, done = await _apply(conn, msg, last_hash)
             applied += done
         top = max((m.stream_sequence for m in batch), default=position)
-        await conn.execute("UPDATE consumer_position SET stream_sequence = $2 WHERE consumer = $1"
-                           " AND stream_sequence < $2", consumer, top)
+        await conn.execute(
+            "UPDATE consumer_position SET stream_sequence = $2 WHERE consumer = $1"
+            " AND stream_sequence < $2",
+            consumer,
+            top,
+        )
     return applied
 
 
-async def _lock_position(conn: asyncpg.Connection, consumer: str) -> int:
-    await conn.execute("INSERT INTO consumer_position (consumer) VALUES ($1)"
-                       " ON CONFLICT DO NOTHING", consumer)
-    value = await conn.fetchval("SELECT stream_sequence FROM consumer_position"
-                                " WHERE consumer = $1 FOR UPDATE", consumer)
+async def _lock_position(conn: Conn, consumer: str) -> int:
+    await conn.execute(
+        "INSERT INTO consumer_position (consumer) VALUES ($1) ON CONFLICT DO NOTHING", consumer
+    )
+    value = await conn.fetchval(
+        "SELECT stream_sequence FROM consumer_position WHERE consumer = $1 FOR UPDATE", consumer
+    )
     return int(value)
 
 
-async def _apply(conn: asyncpg.Connection, msg: RawMessage, prev: bytes) -> tuple[bytes, int]:
+async def _apply(conn: Conn, msg: RawMessage, prev: bytes) -> tuple[bytes, int]:
     try:
         event = from_nats(msg.headers, msg.body)
         event.event()
@@ -102,31 +120,51 @@ async def _apply(conn: asyncpg.Connection, msg: RawMessage, prev: bytes) -> tupl
         " ce_subject, district, ce_time, sequence, correlationid, causationid, data,"
         " prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
         " ON CONFLICT (event_id) DO NOTHING RETURNING position",
-        event.id, msg.stream_sequence, msg.subject, event.type, event.source, event.subject,
-        event.district, event.time, event.sequence, event.correlationid, event.causationid,
-        event.data.decode(), prev, digest)
+        event.id,
+        msg.stream_sequence,
+        msg.subject,
+        event.type,
+        event.source,
+        event.subject,
+        event.district,
+        event.time,
+        event.sequence,
+        event.correlationid,
+        event.causationid,
+        event.data.decode(),
+        prev,
+        digest,
+    )
     if inserted is None:
         return prev, 0
     await _count(conn, event)
     return digest, 1
 
 
-async def _count(conn: asyncpg.Connection, event: CloudEvent) -> None:
+async def _count(conn: Conn, event: CloudEvent) -> None:
     service, event_type = event.type.split(".")[2:4]
     await conn.execute(
         "INSERT INTO event_counts VALUES ($1, $2, $3, 1) ON CONFLICT (district, service,"
         " event_type) DO UPDATE SET events = event_counts.events + 1",
-        event.district, service, event_type)
+        event.district,
+        service,
+        event_type,
+    )
 
 
-async def _dead_letter(conn: asyncpg.Connection, msg: RawMessage, reason: str) -> None:
+async def _dead_letter(conn: Conn, msg: RawMessage, reason: str) -> None:
     await conn.execute(
         "INSERT INTO dead_letters (stream_sequence, nats_subject, headers, body, reason)"
         " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (stream_sequence) DO NOTHING",
-        msg.stream_sequence, msg.subject, json.dumps(msg.headers), msg.body, reason)
+        msg.stream_sequence,
+        msg.subject,
+        json.dumps(msg.headers),
+        msg.body,
+        reason,
+    )
 
 
-async def verify_chain(conn: asyncpg.Connection) -> dict[str, Any]:
+async def verify_chain(conn: Conn) -> dict[str, Any]:
     """Recompute the hash chain over the audit copy; name the first broken link."""
     prev, count = GENESIS, 0
     async with conn.transaction():
@@ -139,7 +177,15 @@ async def verify_chain(conn: asyncpg.Connection) -> dict[str, Any]:
 
 
 def _event_of(row: asyncpg.Record) -> CloudEvent:
-    return CloudEvent(id=row["event_id"], source=row["ce_source"], type=row["ce_type"],
-                      subject=row["ce_subject"], time=row["ce_time"], district=row["district"],
-                      sequence=row["sequence"], data=row["data"].encode(),
-                      correlationid=row["correlationid"], causationid=row["causationid"])
+    return CloudEvent(
+        id=row["event_id"],
+        source=row["ce_source"],
+        type=row["ce_type"],
+        subject=row["ce_subject"],
+        time=row["ce_time"],
+        district=row["district"],
+        sequence=row["sequence"],
+        data=row["data"].encode(),
+        correlationid=row["correlationid"],
+        causationid=row["causationid"],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,8 +19,11 @@ from tak_platform.launcher.suite import (
     stop_on_signals,
 )
 
-app = typer.Typer(help="Tak: run, inspect and fill the suite on one machine.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Tak: run, inspect and fill the suite on one machine.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the suite keeps its state.")]
 
 
@@ -38,10 +41,18 @@ def up(
     database_url: Annotated[str | None, typer.Option(envvar="TAK_DATABASE_URL")] = None,
 ) -> None:
     """Start NATS, PostgreSQL and the four services; stay in the foreground until Ctrl-C."""
-    ports = {"nats": nats_port, "intake": intake_port, "placements": placements_port,
-             "evictions": evictions_port, "reporting": reporting_port}
-    suite = Suite(SuiteConfig(data_dir.resolve(), ports, district, nats_url=nats_url,
-                              database_url=database_url))
+    ports = {
+        "nats": nats_port,
+        "intake": intake_port,
+        "placements": placements_port,
+        "evictions": evictions_port,
+        "reporting": reporting_port,
+    }
+    suite = Suite(
+        SuiteConfig(
+            data_dir.resolve(), ports, district, nats_url=nats_url, database_url=database_url
+        )
+    )
     with stop_on_signals():
         try:
             state = suite.start()
@@ -67,8 +78,9 @@ def _announce(state: dict[str, object]) -> None:
 
 
 @app.command()
-def status(data_dir: DataDir = Path(".tak"),
-           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def status(
+    data_dir: DataDir = Path(".tak"), as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Which processes run, their URLs, stream and consumer positions, relay lag."""
     state = _state(data_dir)
     report = gather_status(state)
@@ -78,10 +90,11 @@ def status(data_dir: DataDir = Path(".tak"),
 @app.command()
 def demo(data_dir: DataDir = Path(".tak"), seed: int = 2026) -> None:
     """Fill a running suite with synthetic demo data through its HTTP APIs."""
-    typer.echo(json.dumps(fill(_state(data_dir)["services"], seed=seed)))
+    services: dict[str, str] = _state(data_dir)["services"]
+    typer.echo(json.dumps(fill(services, seed=seed)))
 
 
-def _state(data_dir: Path) -> dict[str, object]:
+def _state(data_dir: Path) -> dict[str, Any]:
     try:
         return read_state(data_dir.resolve())
     except FileNotFoundError as exc:

@@ -18,8 +18,13 @@ FIRST = ["Alva", "Nils", "Saga", "Omar", "Elsa", "Hugo", "Maja", "Liam", "Wilma"
 LAST = ["Testsson", "Demodotter", "Exempelberg", "Provlund", "Fiktivsson"]
 STREETS = ["Provgatan", "Exempelvägen", "Testbacken", "Demogränd"]
 LANDLORDS = ["Stadens Bostäder AB (demo)", "Privatvärd Demo HB", "Allmännyttan Test AB"]
-SIGNALS = ["rent_arrears", "notice_of_termination", "enforcement_application", "disturbance",
-           "other"]
+SIGNALS = [
+    "rent_arrears",
+    "notice_of_termination",
+    "enforcement_application",
+    "disturbance",
+    "other",
+]
 
 
 def _name(rng: random.Random) -> str:
@@ -28,31 +33,50 @@ def _name(rng: random.Random) -> str:
 
 def threat(rng: random.Random, today: date) -> dict[str, Any]:
     kind = rng.choices(SIGNALS, weights=[45, 25, 20, 7, 3])[0]
-    children = [{"birth_year": today.year - rng.randint(1, 17),
-                 "registered_at_address": rng.random() < 0.55}
-                for _ in range(rng.choices([0, 1, 2, 3], weights=[65, 15, 12, 8])[0])]
+    children = [
+        {
+            "birth_year": today.year - rng.randint(1, 17),
+            "registered_at_address": rng.random() < 0.55,
+        }
+        for _ in range(rng.choices([0, 1, 2, 3], weights=[65, 15, 12, 8])[0])
+    ]
     received = today - timedelta(days=rng.randint(0, 60))
     signal: dict[str, Any] = {"kind": kind, "received_on": received.isoformat()}
     if kind in ("rent_arrears", "enforcement_application"):
-        signal |= {"arrears_amount": str(rng.randrange(3_000, 90_000, 500)),
-                   "arrears_months": rng.randint(1, 6)}
-    return {"tenant": {"name": _name(rng),
-                       "personal_identity_number": synthetic_number(rng, rng.randint(1950, 2004)),
-                       "phone": f"070-000 {rng.randint(10, 99)} {rng.randint(10, 99)}"},
-            "address": f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
-            "landlord_name": rng.choice(LANDLORDS), "adults": rng.choice([1, 1, 2]),
-            "children": children, "signal": signal, "registered_by": "bosamordnare-1",
-            "is_test_data": True}
+        signal |= {
+            "arrears_amount": str(rng.randrange(3_000, 90_000, 500)),
+            "arrears_months": rng.randint(1, 6),
+        }
+    return {
+        "tenant": {
+            "name": _name(rng),
+            "personal_identity_number": synthetic_number(rng, rng.randint(1950, 2004)),
+            "phone": f"070-000 {rng.randint(10, 99)} {rng.randint(10, 99)}",
+        },
+        "address": f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
+        "landlord_name": rng.choice(LANDLORDS),
+        "adults": rng.choice([1, 1, 2]),
+        "children": children,
+        "signal": signal,
+        "registered_by": "bosamordnare-1",
+        "is_test_data": True,
+    }
 
 
-def fill(urls: dict[str, str], *, seed: int = 2026, threats: int = 12,
-         today: date | None = None) -> dict[str, int]:
+def fill(
+    urls: dict[str, str], *, seed: int = 2026, threats: int = 12, today: date | None = None
+) -> dict[str, int]:
     """Post synthetic records to each producing service; returns how many per service."""
     rng, today = random.Random(seed), today or date.today()
     counts = {"evictions": 0}
     with httpx.Client(timeout=10.0) as client:
         for i in range(threats):
-            _post(client, f"{urls['evictions']}/api/cases", threat(rng, today), f"demo-threat-{seed}-{i}")
+            _post(
+                client,
+                f"{urls['evictions']}/api/cases",
+                threat(rng, today),
+                f"demo-threat-{seed}-{i}",
+            )
             counts["evictions"] += 1
     return counts
 

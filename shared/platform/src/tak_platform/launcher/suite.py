@@ -26,8 +26,13 @@ import httpx
 from tak_platform.servers import PidRegistry, ServerProcess, start_nats, start_postgres, stop_pid
 
 SERVICES = ("intake", "placements", "evictions", "reporting")
-DEFAULT_PORTS = {"nats": 14222, "intake": 8101, "placements": 8102, "evictions": 8103,
-                 "reporting": 8104}
+DEFAULT_PORTS = {
+    "nats": 14222,
+    "intake": 8101,
+    "placements": 8102,
+    "evictions": 8103,
+    "reporting": 8104,
+}
 STATE_FILE = "state.json"
 
 
@@ -68,8 +73,13 @@ class Suite:
         for service in SERVICES:
             self._spawn(service, env | {"TAK_HTTP_PORT": str(self.config.ports[service])})
         self._wait_healthy()
-        state = {"nats_url": nats_url, "services": self.urls(), "district": self.config.district,
-                 "pids": {n: p.pid for n, p in self.children.items()}, "started_at": time.time()}
+        state = {
+            "nats_url": nats_url,
+            "services": self.urls(),
+            "district": self.config.district,
+            "pids": {n: p.pid for n, p in self.children.items()},
+            "started_at": time.time(),
+        }
         (self.config.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
         return state
 
@@ -86,10 +96,13 @@ class Suite:
         return server.url
 
     def _service_env(self, nats_url: str, database_url: str) -> dict[str, str]:
-        return os.environ | {"TAK_NATS_URL": nats_url, "TAK_DATABASE_URL": database_url,
-                             "TAK_DISTRICT": self.config.district,
-                             "TAK_HTTP_HOST": self.config.host,
-                             "TAK_PSEUDONYM_KEY": self._pseudonym_key()}
+        return os.environ | {
+            "TAK_NATS_URL": nats_url,
+            "TAK_DATABASE_URL": database_url,
+            "TAK_DISTRICT": self.config.district,
+            "TAK_HTTP_HOST": self.config.host,
+            "TAK_PSEUDONYM_KEY": self._pseudonym_key(),
+        }
 
     def _pseudonym_key(self) -> str:
         path = self.config.data_dir / "secrets.json"
@@ -102,9 +115,14 @@ class Suite:
         logs = self.config.data_dir / "logs"
         logs.mkdir(exist_ok=True)
         with (logs / f"{service}.log").open("ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", f"tak_{service}"], env=env,
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", f"tak_{service}"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         self.children[service] = proc
         self.registry.record(service, proc.pid)
 
@@ -129,7 +147,7 @@ class Suite:
 
     def stop(self) -> None:
         """Stop the services (letting them drain), then the servers; forget every PID."""
-        for service, proc in self.children.items():
+        for proc in self.children.values():
             if proc.poll() is None:
                 proc.terminate()
         for service, proc in self.children.items():

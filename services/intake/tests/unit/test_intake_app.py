@@ -1,0 +1,64 @@
+"""IntakeApp on the in-memory store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from tak_contracts.events.intake import Gender, TargetGroup
+from tak_intake.application import IntakeApp, RegisterPerson
+from tak_platform.errors import NotFound
+from tak_platform.identity import InvalidIdentityNumber, pseudonym
+
+KEY = "k" * 32
+NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+TOLVAN = RegisterPerson(
+    name="Tolvan Tolvansson", personal_identity_number="121212-1212", gender=Gender.FEMALE,
+    target_groups=[TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS], situation=1,
+    registered_by="handläggare.anna", is_test_data=True)
+
+
+@pytest.fixture
+def app() -> IntakeApp:
+    app: IntakeApp = IntakeApp.for_database(None, pseudonym_key=KEY)
+    return app
+
+
+def test_a_registered_person_reads_back_with_the_number_normalised(app: IntakeApp) -> None:
+    person_id, position = app.register_person(TOLVAN, now=NOW)
+
+    person = app.get_person(person_id)
+    assert position == 1
+    assert person.personal_identity_number == "191212121212"
+    assert person.birth_year == 1912
+    assert person.target_groups == ["acute_homeless", "complex_care_needs"]
+
+
+def test_the_pseudonym_is_the_keyed_hash_of_the_normalised_number(app: IntakeApp) -> None:
+    person_id, _ = app.register_person(TOLVAN, now=NOW)
+
+    assert app.get_person(person_id).person_pseudonym == pseudonym("191212121212", KEY)
+
+
+def test_a_wrong_check_digit_registers_nobody(app: IntakeApp) -> None:
+    with pytest.raises(InvalidIdentityNumber, match="check digit"):
+        app.register_person(replace(TOLVAN, personal_identity_number="19121212-1213"), now=NOW)
+
+    assert app.recorder.max_notification_id() in (None, 0)
+
+
+def test_the_personal_data_is_sealed_at_rest(app: IntakeApp) -> None:
+    person_id, _ = app.register_person(TOLVAN, now=NOW)
+
+    (stored,) = app.recorder.select_events(person_id)
+    assert b"Tolvan" not in stored.state
+    assert b"191212121212" not in stored.state
+
+
+def test_an_unknown_person_is_not_found(app: IntakeApp) -> None:
+    person_id, _ = app.register_person(TOLVAN, now=NOW)
+
+    with pytest.raises(NotFound):
+        app.get_person(person_id.__class__(int=person_id.int ^ 1))

@@ -1,0 +1,36 @@
+"""The only place that wires the placements service together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from tak_placements.application import PlacementsApp
+from tak_placements.dependencies import Services
+from tak_placements.features.add_apartment.http import router as add_apartment_router
+from tak_placements.features.assign_apartment.http import router as assign_apartment_router
+from tak_placements.features.get_apartment.http import router as get_apartment_router
+from tak_placements.integration.mapping import to_integration
+from tak_placements.settings import PlacementsSettings
+from tak_platform.http import invalid_field
+from tak_platform.identity import InvalidIdentityNumber
+from tak_platform.producer import idempotency_store, open_application, producer_app
+
+
+def create_app(settings: PlacementsSettings,
+               now: Callable[[], datetime] | None = None) -> FastAPI:
+    app = open_application(PlacementsApp, settings, district=settings.district,
+                           pseudonym_key=settings.pseudonym_key.get_secret_value())
+    api = producer_app(
+        settings, app, to_integration, title="Tak placements",
+        description="The housing chain (*vård- och boendekedjan*): a district's housing "
+                    "coordinators (*bosamordnare*) administer its apartments and assign them.")
+    api.state.services = Services(app=app, idempotency=idempotency_store(app),
+                                  now=now or (lambda: datetime.now(UTC)))
+    api.include_router(add_apartment_router)
+    api.include_router(assign_apartment_router)
+    api.include_router(get_apartment_router)
+    invalid_field(api, InvalidIdentityNumber, "personal_identity_number")
+    return api

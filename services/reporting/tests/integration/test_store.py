@@ -1,0 +1,90 @@
+"""Reporting's store on real PostgreSQL: once per event, dead letters, the audit chain."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from tak_contracts import wrap
+from tak_reporting.projections.store import RawMessage, apply_batch, create_schema, verify_chain
+
+from .conftest import sample_event
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def conn(make_database: Callable[[str], str]) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(make_database("reporting"))
+    await create_schema(connection)
+    yield connection
+    await connection.close()
+
+
+def message(seq: int, *, event_id: object = None, ce_type: str | None = None) -> RawMessage:
+    event = wrap(
+        sample_event(random.Random(seq)),
+        id=event_id or uuid4(),  # type: ignore[arg-type]
+        district="norrmalm",
+        subject=str(uuid4()),
+        time=datetime.now(UTC),
+        sequence=seq,
+    )
+    headers = event.headers() | ({"ce-type": ce_type} if ce_type else {})
+    return RawMessage(seq, event.nats_subject(), headers, event.data)
+
+
+async def test_an_event_delivered_twice_is_counted_once(conn: asyncpg.Connection) -> None:
+    same = uuid4()
+    await apply_batch(conn, "c", [message(1, event_id=same)])
+    await apply_batch(conn, "c", [message(2, event_id=same)])
+    assert await conn.fetchval("SELECT sum(events) FROM event_counts") == 1
+    assert await conn.fetchval("SELECT count(*) FROM event_log") == 1
+
+
+async def test_unknown_and_malformed_messages_go_to_dead_letters_and_the_rest_is_applied(
+    conn: asyncpg.Connection,
+) -> None:
+    batch = [
+        message(1),
+        message(2, ce_type="se.tak.unknown.thing_happened.v1"),
+        RawMessage(3, "tak.norrmalm.intake.person_registered.v1", {}, b"{oops"),
+        message(4),
+    ]
+    assert await apply_batch(conn, "c", batch) == 2
+    reasons = [
+        r["reason"]
+        for r in await conn.fetch("SELECT reason FROM dead_letters ORDER BY stream_sequence")
+    ]
+    assert "not a known Tak contract" in reasons[0] and "missing CloudEvents" in reasons[1]
+    assert await conn.fetchval("SELECT stream_sequence FROM consumer_position") == 4
+
+
+async def test_the_audit_chain_verifies_and_cannot_be_rewritten(conn: asyncpg.Connection) -> None:
+    await apply_batch(conn, "c", [message(i) for i in range(1, 6)])
+    assert (await verify_chain(conn)) == {
+        "valid": True,
+        "events": 5,
+        "head": (await _head(conn)).hex(),
+    }
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await conn.execute("UPDATE event_log SET data = '{}' WHERE position = 2")
+
+
+async def test_a_rewritten_event_breaks_the_chain_where_it_was_changed(
+    conn: asyncpg.Connection,
+) -> None:
+    await apply_batch(conn, "c", [message(i) for i in range(1, 6)])
+    await conn.execute("ALTER TABLE event_log DISABLE TRIGGER event_log_append_only")
+    await conn.execute("UPDATE event_log SET data = '{}' WHERE position = 3")
+    assert await verify_chain(conn) == {"valid": False, "events": 2, "broken_at": 3}
+
+
+async def _head(conn: asyncpg.Connection) -> bytes:
+    value: bytes = await conn.fetchval("SELECT hash FROM event_log ORDER BY position DESC LIMIT 1")
+    return value

@@ -23,8 +23,11 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def stored_classes(agg: type[Aggregate]) -> list[type]:
-    events = [v for v in vars(agg).values() if isinstance(v, type)
-              and issubclass(v, CanMutateAggregate) and v.__name__ != "Event"]
+    events = [
+        v
+        for v in vars(agg).values()
+        if isinstance(v, type) and issubclass(v, CanMutateAggregate) and v.__name__ != "Event"
+    ]
     return [agg, *events]
 
 

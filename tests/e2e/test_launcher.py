@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,8 @@ import psutil
 import pytest
 
 from tak_contracts import from_nats
-from tak_platform.launcher.demo import threat
+from tak_platform.identity import synthetic_number
+from tak_platform.launcher.demo import apartment, person, threat
 from tak_platform.servers import free_port
 
 pytestmark = pytest.mark.e2e
@@ -111,38 +114,66 @@ def stream_messages(nats_url: str) -> list[Any]:
 def test_tak_up_carries_a_command_from_each_producer_to_reporting_and_stops_cleanly(
     suite: RunningSuite,
 ) -> None:
-    import random
-    from datetime import date
-
     state = suite.state()
-    case = httpx.post(
-        f"{suite.url('evictions')}/api/cases",
-        json=threat(random.Random(1), date.today()),
-        timeout=10,
+    rng, today = random.Random(1), date.today()
+    ids = {
+        "eviction_threat_registered": _post(
+            suite.url("evictions"), "/api/cases", threat(rng, today)
+        )["case_id"],
+        "person_registered": _post(suite.url("intake"), "/api/persons", person(rng))["person_id"],
+    }
+    flat = _post(suite.url("placements"), "/api/apartments", apartment(rng))["apartment_id"]
+    _post(
+        suite.url("placements"),
+        f"/api/apartments/{flat}/assignments",
+        {
+            "personal_identity_number": synthetic_number(rng, 1990),
+            "assigned_on": str(today),
+            "assigned_by": "e2e",
+            "is_test_data": True,
+        },
     )
-    assert case.status_code == 201, case.text
+    ids["apartment_assigned"] = flat
 
-    counts = wait_until(lambda: _counts(suite.url("reporting")), timeout=30)
-    assert counts.get(("evictions", "eviction_threat_registered")) == 1
-
-    [message] = [
-        m
+    expected = {
+        ("evictions", "eviction_threat_registered"): 1,
+        ("intake", "person_registered"): 1,
+        ("placements", "apartment_assigned"): 1,
+    }
+    assert wait_until(lambda: _counts(suite.url("reporting")) == expected, timeout=30)
+    events = {
+        m.subject.split(".")[3]: from_nats(m.headers, m.data)
         for m in stream_messages(state["nats_url"])
-        if m.subject.endswith("eviction_threat_registered.v1")
-    ]
-    event = from_nats(message.headers, message.data)
-    assert event.subject == case.json()["case_id"]
-    assert event.event().case_id == event.event().model_dump()["case_id"]  # type: ignore[attr-defined]
+    }
+    for name, aggregate_id in ids.items():
+        assert events[name].subject == aggregate_id
+        assert events[name].event().is_test_data  # type: ignore[attr-defined]
 
-    status = json.loads(suite.tak("status", "--json"))
-    assert status["stream"]["consumer"]["ack_floor"] == status["stream"]["last_seq"]
-    assert status["services"]["evictions"]["relay"]["lag"] == 0
+    assert "evictions" in json.loads(suite.tak("demo", "--seed", "7"))
+    status = wait_until(lambda: _caught_up(json.loads(suite.tak("status", "--json"))), 60)
+    assert status["stream"]["messages"] > 3
+    assert "stream TAK:" in suite.tak("status")
 
     pids = _all_pids(suite.data_dir, state)
     suite.proc.send_signal(signal.SIGINT)
     assert suite.proc.wait(90) == 0, suite.output()
     alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
     assert not alive, f"left behind: {alive}"
+
+
+def _post(base: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = httpx.post(f"{base}{path}", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def _caught_up(status: dict[str, Any]) -> dict[str, Any] | None:
+    stream, services = status["stream"], status["services"]
+    relays = [services[s]["relay"] for s in ("intake", "placements", "evictions")]
+    done = stream["consumer"]["ack_floor"] == stream["last_seq"] and all(
+        r["lag"] == 0 and r["position"] == r["head"] for r in relays
+    )
+    return status if done else None
 
 
 def _counts(url: str) -> dict[tuple[str, str], int]:

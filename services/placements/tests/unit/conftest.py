@@ -15,6 +15,6 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    settings = PlacementsSettings(pseudonym_key=KEY)  # type: ignore[arg-type]
+    settings = PlacementsSettings(pseudonym_key=KEY)
     with TestClient(create_app(settings, now=lambda: NOW)) as client:
         yield client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,8 +89,12 @@ def status(
 
 
 @app.command()
-def demo(data_dir: DataDir = Path(".tak"), seed: int = 2026) -> None:
+def demo(
+    data_dir: DataDir = Path(".tak"),
+    seed: Annotated[int | None, typer.Option(help="Same seed, same records.")] = None,
+) -> None:
     """Fill a running suite with synthetic demo data through its HTTP APIs."""
+    seed = seed if seed is not None else secrets.randbelow(2**31)
     services: dict[str, str] = _state(data_dir)["services"]
     typer.echo(json.dumps(fill(services, seed=seed)))
 

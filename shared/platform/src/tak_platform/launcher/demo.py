@@ -63,22 +63,84 @@ def threat(rng: random.Random, today: date) -> dict[str, Any]:
     }
 
 
+def person(rng: random.Random) -> dict[str, Any]:
+    groups = rng.sample(
+        [
+            "acute_homeless",
+            "long_term_homeless",
+            "families_with_children",
+            "complex_care_needs",
+            "young_adults",
+            "elderly",
+        ],
+        k=rng.randint(1, 2),
+    )
+    return {
+        "name": _name(rng),
+        "personal_identity_number": synthetic_number(rng, rng.randint(1950, 2005)),
+        "gender": rng.choice(["female", "male"]),
+        "target_groups": groups,
+        "situation": rng.choice([1, 2, 3, 4]),
+        "registered_by": "handlaggare-1",
+        "is_test_data": True,
+    }
+
+
+def apartment(rng: random.Random) -> dict[str, Any]:
+    kind = rng.choices(
+        ["training", "trial", "social_psychiatry", "emergency"], weights=[34, 18, 21, 2]
+    )[0]
+    return {
+        "kind": kind,
+        "address": f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
+        "added_by": "bosamordnare-2",
+        "is_test_data": True,
+    }
+
+
 def fill(
-    urls: dict[str, str], *, seed: int = 2026, threats: int = 12, today: date | None = None
+    urls: dict[str, str], *, seed: int = 2026, count: int = 12, today: date | None = None
 ) -> dict[str, int]:
-    """Post synthetic records to each producing service; returns how many per service."""
+    """Post synthetic records to each producing service; returns how many per service.
+
+    The same seed posts the same records with the same ``Idempotency-Key``s, so running it
+    twice records nothing twice.
+    """
     rng, today = random.Random(seed), today or date.today()
-    counts = {"evictions": 0}
+    counts = {"evictions": 0, "intake": 0, "placements": 0}
     with httpx.Client(timeout=10.0) as client:
-        for i in range(threats):
-            _post(
-                client,
-                f"{urls['evictions']}/api/cases",
-                threat(rng, today),
-                f"demo-threat-{seed}-{i}",
+        for i in range(count):
+            key = f"demo-{seed}-{i}"
+            _post(client, f"{urls['evictions']}/api/cases", threat(rng, today), f"{key}-threat")
+            _post(client, f"{urls['intake']}/api/persons", person(rng), f"{key}-person")
+            flat = _post(
+                client, f"{urls['placements']}/api/apartments", apartment(rng), f"{key}-apartment"
             )
             counts["evictions"] += 1
+            counts["intake"] += 1
+            counts["placements"] += 1 + _assign(client, urls, flat, rng, today, key)
     return counts
+
+
+def _assign(
+    client: httpx.Client,
+    urls: dict[str, str],
+    flat: dict[str, Any],
+    rng: random.Random,
+    today: date,
+    key: str,
+) -> int:
+    if rng.random() < 0.3:
+        return 0
+    body = {
+        "personal_identity_number": synthetic_number(rng, rng.randint(1950, 2005)),
+        "assigned_on": (today - timedelta(days=rng.randint(0, 400))).isoformat(),
+        "assigned_by": "bosamordnare-2",
+        "is_test_data": True,
+    }
+    url = f"{urls['placements']}/api/apartments/{flat['apartment_id']}/assignments"
+    _post(client, url, body, f"{key}-assignment")
+    return 1
 
 
 def _post(client: httpx.Client, url: str, body: dict[str, Any], key: str) -> dict[str, Any]:

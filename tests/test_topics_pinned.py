@@ -19,7 +19,10 @@ def aggregates(service: str) -> list[type[Aggregate]]:
 
 
 def _subclasses(cls: type) -> list[type]:
-    return [s for c in cls.__subclasses__() for s in (c, *_subclasses(c))]
+    found: list[type] = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
 
 
 def stored_classes(agg: type[Aggregate]) -> list[type]:

@@ -36,8 +36,25 @@ class Note(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.text = self.text
 
+    class Mentioned(Aggregate.Event):
+        """Personal data of another data subject, sealed under that subject's key."""
+
+        TOPIC: ClassVar[str] = "tak.test:Note.Mentioned"
+        data_subject_id: UUID
+        name: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.mentioned.append((self.data_subject_id, self.name))
+
     def __init__(self, text: str) -> None:
         self.text = text
+        self.mentioned: list[tuple[UUID, str]] = []
+
+    def mention(self, subject: UUID, name: str) -> None:
+        self.trigger_event(self.Mentioned, data_subject_id=subject, name=name)
+
+    def forget_subject(self, subject: UUID) -> None:
+        self.mentioned = [m for m in self.mentioned if m[0] != subject]
 
     def amend(self, text: str) -> None:
         self.trigger_event(self.Amended, text=text)

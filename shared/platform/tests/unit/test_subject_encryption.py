@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
+from uuid import uuid4
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,17 @@ def test_a_tampered_stored_event_raises_instead_of_reading_as_weeded(app: Ledger
     )
     with pytest.raises(MapperDeserialisationError):
         app.mapper.to_domain_event(forged)
+
+
+def test_weeding_someone_else_mentioned_in_a_record_leaves_the_record_readable(
+    app: LedgerApp,
+) -> None:
+    note = Note.write("the apartment")
+    app.save(note)
+    resident = uuid4()
+    note.mention(resident, "Dora Provsson")
+    app.save(note)
+    app.weed(resident, [note.id], reason="gallring of the resident")
+    after: Any = app.repository.get(note.id)
+    assert isinstance(after, Note) and after.text == "the apartment"
+    assert after.mentioned == [] and after.version == 3

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
-from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError

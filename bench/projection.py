@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 import nats
+from _common import CpuMeter, Servers, header, rate, servers
 from nats.aio.client import Client
 
-from _common import CpuMeter, Servers, header, rate, servers
 from tak_contracts import CloudEvent, wrap
 from tak_contracts.events.evictions import ArrearsBracket, EvictionThreatRegistered, SignalKind
 from tak_platform.servers import create_database

@@ -19,16 +19,16 @@ import uuid
 from pathlib import Path
 
 import nats
+from _common import CpuMeter, Servers, header, rate, servers
 from nats.aio.client import Client
 
-from _common import CpuMeter, Servers, header, rate, servers
 from tak_platform.relay import Relay
 from tak_platform.servers import create_database
 from tak_platform.streams import declare_stream, stream_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "shared/platform/tests/support"))
-from ledger import LedgerApp, write_notes  # noqa: E402
-from ledger import to_integration as ledger_mapping  # noqa: E402
+from ledger import LedgerApp, write_notes
+from ledger import to_integration as ledger_mapping
 
 DISTRICT = "norrmalm"
 SERVICE = "intake"  # the ledger maps its notes to intake's PersonRegistered

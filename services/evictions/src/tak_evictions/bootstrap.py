@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from tak_evictions.application import EvictionsApp
-from tak_evictions.dependencies import Services
 from tak_evictions.domain.eviction_case import EvictionDateBeforeSignal
 from tak_evictions.features.get_case.http import router as get_case_router
 from tak_evictions.features.register_threat.http import router as register_threat_router
 from tak_evictions.integration.mapping import to_integration
 from tak_evictions.settings import EvictionsSettings
+from tak_platform.dependencies import Services
 from tak_platform.http import invalid_field
 from tak_platform.identity import InvalidIdentityNumber
 from tak_platform.producer import idempotency_store, open_application, producer_app

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from tak_evictions.application import EvictionsApp
-from tak_platform.idempotency import IdempotencyStore
+from tak_platform.dependencies import Services, services_of
 
-
-@dataclass(frozen=True)
-class Services:
-    app: EvictionsApp
-    idempotency: IdempotencyStore
-    now: Callable[[], datetime]
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-Container = Annotated[Services, Depends(_services)]
+Container = Annotated[Services[EvictionsApp], Depends(services_of)]

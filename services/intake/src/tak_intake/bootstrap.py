@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from tak_intake.application import IntakeApp
-from tak_intake.dependencies import Services
 from tak_intake.features.get_person.http import router as get_person_router
 from tak_intake.features.register_person.http import router as register_person_router
 from tak_intake.integration.mapping import to_integration
 from tak_intake.settings import IntakeSettings
+from tak_platform.dependencies import Services
 from tak_platform.http import invalid_field
 from tak_platform.identity import InvalidIdentityNumber
 from tak_platform.producer import idempotency_store, open_application, producer_app

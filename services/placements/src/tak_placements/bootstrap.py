@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from tak_placements.application import PlacementsApp
-from tak_placements.dependencies import Services
 from tak_placements.features.add_apartment.http import router as add_apartment_router
 from tak_placements.features.assign_apartment.http import router as assign_apartment_router
 from tak_placements.features.get_apartment.http import router as get_apartment_router
 from tak_placements.integration.mapping import to_integration
 from tak_placements.settings import PlacementsSettings
+from tak_platform.dependencies import Services
 from tak_platform.http import invalid_field
 from tak_platform.identity import InvalidIdentityNumber
 from tak_platform.producer import idempotency_store, open_application, producer_app

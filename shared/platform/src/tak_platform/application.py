@@ -14,12 +14,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
+from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.postgres import PostgresFactory
 
 from tak_platform.errors import Conflict, Gone, NotFound
 from tak_platform.keystore import InMemoryKeyStore, KeyStore, PostgresKeyStore
-from tak_platform.mapper import SubjectCipherMapper
+from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore
 from tak_platform.transcodings import DataclassAsDict, DateAsISO
 from tak_platform.weeding import SubjectWeeded, WeededAggregate
 
@@ -80,6 +80,9 @@ class TakApplication(Application[UUID]):
         return SubjectCipherMapper(
             self.construct_transcoder(), self.keystore, self.factory.compressor()
         )
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return SubjectEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def _construct_keystore(self) -> KeyStore:
         if isinstance(self.factory, PostgresFactory):

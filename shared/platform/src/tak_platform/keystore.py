@@ -32,6 +32,8 @@ class KeyStore(Protocol):
     def get_or_create(self, subject_id: UUID) -> AESGCM: ...
     def destroy(self, subject_id: UUID) -> None: ...
     def is_destroyed(self, subject_id: UUID) -> bool: ...
+    def prepare(self, subject_ids: set[UUID]) -> None: ...
+    def load(self, subject_ids: set[UUID]) -> None: ...
 
 
 class InMemoryKeyStore:
@@ -58,6 +60,12 @@ class InMemoryKeyStore:
 
     def is_destroyed(self, subject_id: UUID) -> bool:
         return subject_id in self._keys and self._keys[subject_id] is None
+
+    def prepare(self, subject_ids: set[UUID]) -> None:
+        """Nothing to prepare in memory."""
+
+    def load(self, subject_ids: set[UUID]) -> None:
+        """Nothing to load in memory."""
 
 
 class PostgresKeyStore:
@@ -110,6 +118,37 @@ class PostgresKeyStore:
             )
             row = curs.fetchone()
         return row is not None and row["destroyed_at"] is not None
+
+    def prepare(self, subject_ids: set[UUID]) -> None:
+        """Create and cache the keys of many subjects in two round trips (one save, many)."""
+        missing = [s for s in subject_ids if self._cached(s) is None]
+        if len(missing) < 2:
+            return
+        new = [(s, self._wrap(s, AESGCM.generate_key(bit_length=256))) for s in missing]
+        with self._datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (%s, %s)"
+                " ON CONFLICT (subject_id) DO NOTHING",
+                new,
+            )
+        self.load(set(missing))
+
+    def load(self, subject_ids: set[UUID]) -> None:
+        """Cache the existing keys of many subjects in one round trip (replays, the relay)."""
+        missing = [s for s in subject_ids if self._cached(s) is None]
+        if not missing:
+            return
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT subject_id, wrapped_key FROM subject_keys WHERE subject_id = ANY(%s)"
+                " AND wrapped_key IS NOT NULL",
+                (missing,),
+            )
+            rows = curs.fetchall()
+        expires = time.monotonic() + self._ttl
+        for row in rows:
+            key = self._unwrap(row["subject_id"], bytes(row["wrapped_key"]))
+            self._cache[row["subject_id"]] = (expires, key)
 
     def _cached(self, subject_id: UUID) -> bytes | None:
         hit = self._cache.get(subject_id)

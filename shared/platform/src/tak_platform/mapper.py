@@ -9,6 +9,7 @@ failed integrity check still raises.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
 from uuid import UUID
@@ -17,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Compressor,
+    EventStore,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
@@ -75,5 +77,26 @@ class SubjectCipherMapper(Mapper[UUID]):
         return super().to_domain_event(replace(stored_event, state=plain))
 
 
+def sealed_subjects(stored: Sequence[StoredEvent]) -> set[UUID]:
+    """The data subjects whose keys reading these stored events needs (read in clear)."""
+    return {UUID(bytes=s.state[1:17]) for s in stored if s.state[:1] == SEALED}
+
+
 def _aad(stored: StoredEvent) -> bytes:
     return f"{stored.originator_id}:{stored.originator_version}".encode()
+
+
+class SubjectEventStore(EventStore[UUID]):
+    """Prepares the keys of every subject in a save at once, before mapping its events."""
+
+    def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any) -> Any:
+        mapper = self.mapper
+        if isinstance(mapper, SubjectCipherMapper):
+            mapper.keystore.prepare(
+                {
+                    subject_of(e)
+                    for e in domain_events
+                    if getattr(type(e), "contains_personal_data", True)
+                }
+            )
+        return super().put(domain_events, **kwargs)

@@ -25,6 +25,7 @@ from nats.js.errors import NotFoundError
 
 from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
 from tak_platform.application import TakApplication
+from tak_platform.mapper import sealed_subjects
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class Relay:
                 self.status.head = position
                 await self._wait_for_news(conn, stop)
                 continue
-            await self._publish(js, self._messages(rows))
+            await self._publish(js, await asyncio.to_thread(self._messages, rows))
             await self._store_position(conn, rows[-1].id)
             position = rows[-1].id
 
@@ -160,6 +161,7 @@ class Relay:
         return int(unquote(headers["ce-sequence"])), UUID(unquote(headers["ce-id"]))
 
     def _messages(self, rows: Sequence[Notification]) -> list[CloudEvent]:
+        self.app.keystore.load(sealed_subjects(rows))
         out: list[CloudEvent] = []
         for row in rows:
             out.extend(self._cloud_events(row))

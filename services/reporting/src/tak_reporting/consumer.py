@@ -7,11 +7,12 @@ import logging
 from typing import Any
 
 import asyncpg
-from faststream import Context
+from faststream import AckPolicy, Context
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as NatsAckPolicy
 
 from tak_reporting.projections.store import RawMessage, apply_batch
 from tak_reporting.settings import ReportingSettings
@@ -30,7 +31,11 @@ async def _keep_raw(message: Any, original: Any = None) -> Any:
 def in_order(settings: ReportingSettings) -> ConsumerConfig:
     """At most one batch unacknowledged: a redelivery after a crash comes before anything newer,
     so the audit copy keeps the stream's order."""
-    return ConsumerConfig(max_ack_pending=settings.batch_size, ack_wait=settings.ack_wait_seconds)
+    return ConsumerConfig(
+        max_ack_pending=settings.batch_size,
+        ack_wait=settings.ack_wait_seconds,
+        ack_policy=NatsAckPolicy.ALL,
+    )
 
 
 def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
@@ -47,6 +52,7 @@ def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
         pull_sub=PullSub(batch_size=settings.batch_size, batch=True, timeout=1.0),
         config=in_order(settings),
         decoder=_keep_raw,
+        ack_policy=AckPolicy.MANUAL,
     )
     async def record(
         _: Any,
@@ -55,6 +61,7 @@ def build_broker(settings: ReportingSettings, pool: asyncpg.Pool) -> NatsBroker:
         batch = [raw(m) for m in message.raw_message]
         async with pool.acquire() as conn:
             await apply_batch(conn, settings.consumer_name, batch)
+        await message.raw_message[-1].ack()  # acknowledges the whole batch (AckPolicy.ALL)
 
     return broker
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,17 +75,19 @@ def chain_hash(prev: bytes, event: CloudEvent) -> bytes:
 
 
 async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) -> int:
-    """Record a batch and move the position, in one transaction; returns events applied."""
+    """Record a batch and move the position, in one transaction; returns events applied.
+
+    Messages at or below the stored position were committed before (a redelivery); events
+    whose id is already in the audit copy were published twice; both change nothing.
+    """
     async with conn.transaction():
         position = await _lock_position(conn, consumer)
-        last_hash = (
-            await conn.fetchval("SELECT hash FROM event_log ORDER BY position DESC LIMIT 1")
-            or GENESIS
-        )
-        applied = 0
-        for msg in (m for m in batch if m.stream_sequence > position):
-            last_hash, done = await _apply(conn, msg, last_hash)
-            applied += done
+        events, dead = _read([m for m in batch if m.stream_sequence > position])
+        new = await _unseen(conn, events)
+        await _append(conn, new)
+        await _dead_letter(conn, dead)
+        for read_model in READ_MODELS:
+            await read_model(conn, [event for _, event in new])
         top = max((m.stream_sequence for m in batch), default=position)
         await conn.execute(
             "UPDATE consumer_position SET stream_sequence = $2 WHERE consumer = $1"
@@ -92,7 +95,7 @@ async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) ->
             consumer,
             top,
         )
-    return applied
+    return len(new)
 
 
 async def _lock_position(conn: Conn, consumer: str) -> int:
@@ -105,63 +108,102 @@ async def _lock_position(conn: Conn, consumer: str) -> int:
     return int(value)
 
 
-async def _apply(conn: Conn, msg: RawMessage, prev: bytes) -> tuple[bytes, int]:
-    try:
-        event = from_nats(msg.headers, msg.body)
-        event.event()
-        if event.nats_subject() != msg.subject:
-            raise EnvelopeError(f"subject {msg.subject} does not match ce-type {event.type}")
-    except EnvelopeError as exc:
-        await _dead_letter(conn, msg, str(exc))
-        return prev, 0
-    digest = chain_hash(prev, event)
-    inserted = await conn.fetchval(
+Decoded = list[tuple[RawMessage, CloudEvent]]
+
+
+def _read(batch: Sequence[RawMessage]) -> tuple[Decoded, list[tuple[RawMessage, str]]]:
+    """Valid Tak CloudEvents, and the rest with the reason each cannot be read."""
+    events: Decoded = []
+    dead: list[tuple[RawMessage, str]] = []
+    for msg in batch:
+        try:
+            events.append((msg, _valid(msg)))
+        except EnvelopeError as exc:
+            dead.append((msg, str(exc)))
+    return events, dead
+
+
+def _valid(msg: RawMessage) -> CloudEvent:
+    event = from_nats(msg.headers, msg.body)
+    event.event()
+    if event.nats_subject() != msg.subject:
+        raise EnvelopeError(f"subject {msg.subject} does not match ce-type {event.type}")
+    return event
+
+
+async def _unseen(conn: Conn, events: Decoded) -> Decoded:
+    """The events not yet in the audit copy, each once, in stream order."""
+    seen = {
+        r["event_id"]
+        for r in await conn.fetch(
+            "SELECT event_id FROM event_log WHERE event_id = ANY($1::uuid[])",
+            [e.id for _, e in events],
+        )
+    }
+    new: Decoded = []
+    for msg, event in events:
+        if event.id not in seen:
+            seen.add(event.id)
+            new.append((msg, event))
+    return new
+
+
+async def _append(conn: Conn, new: Decoded) -> None:
+    """Append to the hash-chained audit copy."""
+    prev = (
+        await conn.fetchval("SELECT hash FROM event_log ORDER BY position DESC LIMIT 1") or GENESIS
+    )
+    rows = []
+    for msg, e in new:
+        digest = chain_hash(prev, e)
+        rows.append(
+            (
+                e.id,
+                msg.stream_sequence,
+                msg.subject,
+                e.type,
+                e.source,
+                e.subject,
+                e.district,
+                e.time,
+                e.sequence,
+                e.correlationid,
+                e.causationid,
+                e.data.decode(),
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    await conn.executemany(
         "INSERT INTO event_log (event_id, stream_sequence, nats_subject, ce_type, ce_source,"
         " ce_subject, district, ce_time, sequence, correlationid, causationid, data,"
-        " prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
-        " ON CONFLICT (event_id) DO NOTHING RETURNING position",
-        event.id,
-        msg.stream_sequence,
-        msg.subject,
-        event.type,
-        event.source,
-        event.subject,
-        event.district,
-        event.time,
-        event.sequence,
-        event.correlationid,
-        event.causationid,
-        event.data.decode(),
-        prev,
-        digest,
-    )
-    if inserted is None:
-        return prev, 0
-    await _count(conn, event)
-    return digest, 1
-
-
-async def _count(conn: Conn, event: CloudEvent) -> None:
-    service, event_type = event.type.split(".")[2:4]
-    await conn.execute(
-        "INSERT INTO event_counts VALUES ($1, $2, $3, 1) ON CONFLICT (district, service,"
-        " event_type) DO UPDATE SET events = event_counts.events + 1",
-        event.district,
-        service,
-        event_type,
+        " prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        rows,
     )
 
 
-async def _dead_letter(conn: Conn, msg: RawMessage, reason: str) -> None:
-    await conn.execute(
+async def _dead_letter(conn: Conn, dead: list[tuple[RawMessage, str]]) -> None:
+    await conn.executemany(
         "INSERT INTO dead_letters (stream_sequence, nats_subject, headers, body, reason)"
         " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (stream_sequence) DO NOTHING",
-        msg.stream_sequence,
-        msg.subject,
-        json.dumps(msg.headers),
-        msg.body,
-        reason,
+        [(m.stream_sequence, m.subject, json.dumps(m.headers), m.body, r) for m, r in dead],
     )
+
+
+async def count_events(conn: Conn, events: list[CloudEvent]) -> None:
+    """Read model: events per district, service and event type."""
+    counts = Counter((e.district, *e.type.split(".")[2:4]) for e in events)
+    await conn.executemany(
+        "INSERT INTO event_counts VALUES ($1, $2, $3, $4) ON CONFLICT (district, service,"
+        " event_type) DO UPDATE SET events = event_counts.events + EXCLUDED.events",
+        [(*key, n) for key, n in sorted(counts.items())],
+    )
+
+
+ReadModel = Callable[[Conn, list[CloudEvent]], Awaitable[None]]
+READ_MODELS: tuple[ReadModel, ...] = (count_events,)
+"""Every read model, fed each batch's new events inside the batch's transaction."""
 
 
 async def verify_chain(conn: Conn) -> dict[str, Any]:

@@ -156,6 +156,8 @@ def test_tak_up_carries_a_command_from_each_producer_to_reporting_and_stops_clea
 
     pids = _all_pids(suite.data_dir, state)
     suite.proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    suite.proc.send_signal(signal.SIGINT)  # an impatient second Ctrl-C must not cut it short
     assert suite.proc.wait(90) == 0, suite.output()
     alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
     assert not alive, f"left behind: {alive}"

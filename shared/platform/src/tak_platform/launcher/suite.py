@@ -181,7 +181,12 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
+    def patient(signum: int, frame: FrameType | None) -> None:
+        print("already stopping; please wait", flush=True)
+
     def raise_stop(signum: int, frame: FrameType | None) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the stop short
+            signal.signal(sig, patient)
         raise Stop(signal.Signals(signum).name)
 
     previous = {s: signal.signal(s, raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -66,8 +66,11 @@ class CpuMeter:
     """CPU seconds used by this process, nats-server and PostgreSQL (postmaster + backends)."""
 
     def __init__(self, srv: Servers) -> None:
-        self.pids = {"bench (python)": os.getpid(), "nats-server": srv.nats.pid,
-                     "postgres": srv.postgres.pid}
+        self.pids = {
+            "bench (python)": os.getpid(),
+            "nats-server": srv.nats.pid,
+            "postgres": srv.postgres.pid,
+        }
         self.start: dict[str, float] = {}
         self.wall = 0.0
 
@@ -91,11 +94,13 @@ def cores() -> int:
 
 def header(title: str) -> str:
     today = datetime.date.today().isoformat()
-    return (f"{title}\n{today}, {platform.node()}: nproc {cores()},"
-            f" Python {platform.python_version()};"
-            f" PostgreSQL {'fast (fsync off)' if FAST else 'durable (fast=False: fsync on)'},"
-            " nats-server JetStream file store with sync_interval: always;"
-            f" load average at start {os.getloadavg()[0]:.2f}")
+    return (
+        f"{title}\n{today}, {platform.node()}: nproc {cores()},"
+        f" Python {platform.python_version()};"
+        f" PostgreSQL {'fast (fsync off)' if FAST else 'durable (fast=False: fsync on)'},"
+        " nats-server JetStream file store with sync_interval: always;"
+        f" load average at start {os.getloadavg()[0]:.2f}"
+    )
 
 
 def rate(count: int, seconds: float) -> str:

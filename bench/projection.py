@@ -44,12 +44,21 @@ def make_events(count: int) -> list[CloudEvent]:
     for i in range(1, count + 1):
         case_id = uuid.uuid4()
         body = EvictionThreatRegistered(
-            case_id=case_id, household_pseudonym=uuid.uuid4().hex * 2,
-            signal=SIGNALS[i % len(SIGNALS)], registered_on=date(2026, 1, 1 + i % 28),
-            arrears_bracket=BRACKETS[i % len(BRACKETS)], adults=1 + i % 2,
-            children_registered=i % 3, children_not_registered=i % 2, is_test_data=True)
-        events.append(wrap(body, id=uuid.uuid4(), district=DISTRICT, subject=str(case_id),
-                           time=now, sequence=i))
+            case_id=case_id,
+            household_pseudonym=uuid.uuid4().hex * 2,
+            signal=SIGNALS[i % len(SIGNALS)],
+            registered_on=date(2026, 1, 1 + i % 28),
+            arrears_bracket=BRACKETS[i % len(BRACKETS)],
+            adults=1 + i % 2,
+            children_registered=i % 3,
+            children_not_registered=i % 2,
+            is_test_data=True,
+        )
+        events.append(
+            wrap(
+                body, id=uuid.uuid4(), district=DISTRICT, subject=str(case_id), time=now, sequence=i
+            )
+        )
     return events
 
 
@@ -57,8 +66,9 @@ async def publish(nc: Client, events: list[CloudEvent]) -> float:
     js = nc.jetstream(publish_async_max_pending=4000)
     await declare_stream(js, stream_config(STREAM, ["tak.>"]))
     t0 = time.perf_counter()
-    futures = [await js.publish_async(e.nats_subject(), e.data, headers=e.headers())
-               for e in events]
+    futures = [
+        await js.publish_async(e.nats_subject(), e.data, headers=e.headers()) for e in events
+    ]
     await asyncio.wait_for(js.publish_async_completed(), timeout=TIMEOUT)
     elapsed = time.perf_counter() - t0
     failed = sum(1 for f in futures if f.exception() is not None)
@@ -67,12 +77,18 @@ async def publish(nc: Client, events: list[CloudEvent]) -> float:
     return elapsed
 
 
-async def consume(srv: Servers, db_url: str, last_seq: int,
-                  batch: int) -> tuple[float, CpuMeter, int]:
+async def consume(
+    srv: Servers, db_url: str, last_seq: int, batch: int
+) -> tuple[float, CpuMeter, int]:
     """Run reporting's broker until its stored position reaches ``last_seq``."""
-    settings = ReportingSettings(nats_url=srv.nats.url, database_url=srv.postgres.url,
-                                 district=DISTRICT, stream_name=STREAM,
-                                 pseudonym_key="x" * 32, batch_size=batch)
+    settings = ReportingSettings(
+        nats_url=srv.nats.url,
+        database_url=srv.postgres.url,
+        district=DISTRICT,
+        stream_name=STREAM,
+        pseudonym_key="x" * 32,
+        batch_size=batch,
+    )
     pool = await asyncpg.create_pool(db_url)
     try:
         async with pool.acquire() as conn:
@@ -87,9 +103,13 @@ async def consume(srv: Servers, db_url: str, last_seq: int,
                     if time.perf_counter() - t0 > TIMEOUT:
                         raise TimeoutError(f"consumer at {position} after {TIMEOUT} s")
                     await asyncio.sleep(0.02)
-                    position = await pool.fetchval(
-                        "SELECT stream_sequence FROM consumer_position WHERE consumer = $1",
-                        settings.consumer_name) or 0
+                    position = (
+                        await pool.fetchval(
+                            "SELECT stream_sequence FROM consumer_position WHERE consumer = $1",
+                            settings.consumer_name,
+                        )
+                        or 0
+                    )
                 elapsed = time.perf_counter() - t0
         logged = await pool.fetchval("SELECT count(*) FROM event_log")
         dead = await pool.fetchval("SELECT count(*) FROM dead_letters")
@@ -100,8 +120,9 @@ async def consume(srv: Servers, db_url: str, last_seq: int,
         await pool.close()
 
 
-async def copy_baseline(srv: Servers, db_url: str, events: list[CloudEvent],
-                        batch: int) -> tuple[float, CpuMeter, float]:
+async def copy_baseline(
+    srv: Servers, db_url: str, events: list[CloudEvent], batch: int
+) -> tuple[float, CpuMeter, float]:
     """COPY the same bodies: one transaction per ``batch`` rows, then one single COPY."""
     rows = [(e.id, i, e.data.decode()) for i, e in enumerate(events, 1)]
     conn = await asyncpg.connect(db_url)
@@ -110,8 +131,9 @@ async def copy_baseline(srv: Servers, db_url: str, events: list[CloudEvent],
         with CpuMeter(srv) as cpu:
             t0 = time.perf_counter()
             for start in range(0, len(rows), batch):
-                await conn.copy_records_to_table("scratch", records=rows[start:start + batch],
-                                                 columns=["id", "seq", "data"])
+                await conn.copy_records_to_table(
+                    "scratch", records=rows[start : start + batch], columns=["id", "seq", "data"]
+                )
             batched = time.perf_counter() - t0
         await conn.execute("TRUNCATE scratch")
         t0 = time.perf_counter()
@@ -149,8 +171,10 @@ async def main() -> None:
     print(f"reporting consumer (batch_size {batch}, from empty):   {rate(n, consumed)}")
     print(f"asyncpg copy_records_to_table, {batch} rows per txn:  {rate(n, copied)}")
     print(f"asyncpg copy_records_to_table, one {n:,}-row COPY: {rate(n, single)}")
-    print(f"ratio consumer/copy ({batch} per txn): {copied / consumed:.3f}"
-          f"   (message ~{size} bytes incl. headers)")
+    print(
+        f"ratio consumer/copy ({batch} per txn): {copied / consumed:.3f}"
+        f"   (message ~{size} bytes incl. headers)"
+    )
     print(f"consumer {consume_cpu.line()}")
     print(f"copy     {copy_cpu.line()}")
 

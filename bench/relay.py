@@ -54,8 +54,15 @@ async def run_relay(srv: Servers, url: str, count: int, batch: int) -> tuple[flo
     nc = await nats.connect(srv.nats.url)
     try:
         await declare_stream(nc.jetstream(), stream_config(STREAM, ["tak.>"]))
-        relay = Relay(service=SERVICE, district=DISTRICT, database_url=url, stream=STREAM,
-                      app=app, mapping=ledger_mapping, batch_size=batch)
+        relay = Relay(
+            service=SERVICE,
+            district=DISTRICT,
+            database_url=url,
+            stream=STREAM,
+            app=app,
+            mapping=ledger_mapping,
+            batch_size=batch,
+        )
         stop = asyncio.Event()
         with CpuMeter(srv) as cpu:
             t0 = time.perf_counter()
@@ -118,8 +125,10 @@ async def main() -> None:
     with servers() as srv:
         url = create_database(srv.postgres.url, "ledger")
         filled = await asyncio.to_thread(fill, url, n)
-        print(f"fill (ledger app.save of {PER_SAVE:,} aggregates per call):"
-              f" {rate(n, filled)}", flush=True)
+        print(
+            f"fill (ledger app.save of {PER_SAVE:,} aggregates per call): {rate(n, filled)}",
+            flush=True,
+        )
         relay_s, relay_cpu = await run_relay(srv, url, n, batch)
         raw_s, raw_cpu, size = await run_raw(srv, n, batch)
     print()

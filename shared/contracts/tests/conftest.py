@@ -9,14 +9,34 @@ import pytest
 
 from tak_contracts import PUBLISHED, IntegrationEvent
 from tak_contracts.events.evictions import (
+    AlternativeKind,
     ArrearsBracket,
+    ChildEvictionAlertRaised,
+    ChildEvictionAlertResolved,
+    ContactChannel,
+    EmergencyApartmentRequested,
+    EnforcementDecision,
+    EvictionContactAttempted,
+    EvictionCounsellingReferred,
+    EvictionEnforcementDecisionRecorded,
+    EvictionExecuted,
+    EvictionHouseholdMoved,
+    EvictionPrevented,
+    EvictionRepaymentPlanAgreed,
     EvictionThreatRegistered,
+    MovedTo,
+    PreventedHow,
     SignalKind,
 )
 from tak_contracts.events.intake import Gender, PersonRegistered, TargetGroup
 from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
 
 PSEUDONYM = "3f1c9a7e5b2d4f6081a3c5e7f9b1d3e5"
+CASE = {
+    "case_id": UUID("00000000-0000-4000-8000-000000000002"),
+    "household_pseudonym": PSEUDONYM,
+    "is_test_data": True,
+}
 
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     PersonRegistered: PersonRegistered(
@@ -40,6 +60,54 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         children_not_registered=1,
         eviction_date_set=True,
         is_test_data=True,
+    ),
+    EvictionContactAttempted: EvictionContactAttempted(
+        **CASE,
+        attempted_on=date(2025, 3, 17),
+        channel=ContactChannel.HOME_VISIT,
+        reached=True,
+        days_since_registration=2,
+    ),
+    EvictionCounsellingReferred: EvictionCounsellingReferred(**CASE, referred_on=date(2025, 3, 18)),
+    EvictionRepaymentPlanAgreed: EvictionRepaymentPlanAgreed(
+        **CASE,
+        agreed_on=date(2025, 4, 1),
+        amount_bracket=ArrearsBracket.FROM_10K_TO_30K,
+        instalments=6,
+    ),
+    EvictionEnforcementDecisionRecorded: EvictionEnforcementDecisionRecorded(
+        **CASE,
+        decision=EnforcementDecision.APPLICATION_WITHDRAWN,
+        decided_on=date(2025, 4, 2),
+        eviction_date_set=False,
+    ),
+    EvictionPrevented: EvictionPrevented(
+        **CASE, prevented_on=date(2025, 4, 3), how=PreventedHow.REPAYMENT_PLAN
+    ),
+    EvictionHouseholdMoved: EvictionHouseholdMoved(
+        **CASE, moved_on=date(2025, 4, 3), moved_to=MovedTo.RELATIVES_OR_FRIENDS
+    ),
+    EvictionExecuted: EvictionExecuted(
+        **CASE,
+        executed_on=date(2025, 5, 5),
+        adults=1,
+        children_registered=1,
+        children_not_registered=1,
+        alternative_given=False,
+    ),
+    ChildEvictionAlertRaised: ChildEvictionAlertRaised(
+        **CASE, raised_on=date(2025, 5, 5), children_registered=1, children_not_registered=1
+    ),
+    ChildEvictionAlertResolved: ChildEvictionAlertResolved(
+        **CASE, resolved_on=date(2025, 5, 6), alternative_kind=AlternativeKind.EMERGENCY_APARTMENT
+    ),
+    EmergencyApartmentRequested: EmergencyApartmentRequested(
+        **CASE,
+        request_id=UUID("00000000-0000-4000-8000-000000000005"),
+        requested_on=date(2025, 5, 5),
+        adults=1,
+        children=2,
+        alternative_recorded=False,
     ),
     ApartmentAssigned: ApartmentAssigned(
         apartment_id=UUID("00000000-0000-4000-8000-000000000003"),

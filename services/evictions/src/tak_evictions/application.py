@@ -1,30 +1,61 @@
-"""``EvictionsApp``: the eviction-prevention service layer, one method per use case."""
+"""``EvictionsApp``: the eviction-prevention service layer, one method per use case.
+
+Each use case gets the case (404/410 if unknown or weeded; 409 if ``expected_version`` is
+stale), lets the aggregate decide, and saves; it returns the case and the log position.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
-from uuid import UUID
+from uuid import UUID, uuid5
 
-from tak_evictions.domain.eviction_case import Child, EvictionCase, Signal, Tenant
+from tak_evictions.domain.eviction_case import EvictionCase
+from tak_evictions.domain.values import (
+    Child,
+    Closure,
+    ContactAttempt,
+    Household,
+    HousingAlternative,
+    RepaymentPlan,
+    Signal,
+    Tenant,
+)
 from tak_platform.application import TakApplication
 from tak_platform.identity import normalise, pseudonym
+from tak_platform.weeding import WeededAggregate
+
+CASES = UUID("5d0f7a2e-8e3b-4b7a-9a43-3c1c2b7d9e10")
 
 
 @dataclass(frozen=True)
-class RegisterThreat:
-    """The command: a signal about a threatened tenancy."""
+class Registration:
+    """What a signal about a threatened tenancy says."""
 
-    tenant: Tenant
-    address: str
-    landlord_name: str
-    landlord_contact: str | None
-    adults: int
-    children: list[Child]
+    household: Household
     signal: Signal
-    registered_by: str
+    coordinator: str
+    recorded_by: str
     is_test_data: bool
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The answer to a signal: a new case, added to the open case, or the case reopened."""
+
+    case: EvictionCase
+    position: int
+    outcome: str  # "opened" | "added_to_open_case" | "reopened"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A recorded step: the case after it and the position of its event."""
+
+    case: EvictionCase
+    position: int
 
 
 class EvictionsApp(TakApplication):
@@ -33,38 +64,101 @@ class EvictionsApp(TakApplication):
         "evictions.tenant": Tenant,
         "evictions.child": Child,
         "evictions.signal": Signal,
+        "evictions.household": Household,
+        "evictions.contact": ContactAttempt,
+        "evictions.plan": RepaymentPlan,
+        "evictions.alternative": HousingAlternative,
+        "evictions.closure": Closure,
     }
 
     def __init__(
-        self,
-        env: dict[str, str] | None = None,
-        *,
-        district: str = "norrmalm",
-        pseudonym_key: str = "",
+        self, env: dict[str, str] | None = None, *, district: str = "norrmalm", pseudonym_key: str
     ) -> None:
         super().__init__(env)
         self.district = district
         self._pseudonym_key = pseudonym_key
 
-    def register_threat(self, command: RegisterThreat, *, now: datetime) -> tuple[UUID, int]:
-        """Open a case for the household; returns its id and the log position."""
-        number = normalise(command.tenant.personal_identity_number, today=now.date())
-        tenant = Tenant(command.tenant.name, number, command.tenant.phone)
+    def register_threat(self, registration: Registration, *, now: datetime) -> Registered:
+        """One case per household: a second signal adds to its case or reopens it."""
+        number = normalise(registration.household.tenant.personal_identity_number, today=now.date())
+        tenant = Tenant(
+            registration.household.tenant.name, number, registration.household.tenant.phone
+        )
+        household = _with_tenant(registration.household, tenant)
+        household_pseudonym = pseudonym(number, self._pseudonym_key)
+        case_id = self._case_id_for(household_pseudonym)
+        if case_id in self.repository:
+            return self._add_signal(case_id, registration, now)
         case = EvictionCase.register(
             district=self.district,
-            tenant=tenant,
-            household_pseudonym=pseudonym(number, self._pseudonym_key),
-            address=command.address,
-            landlord_name=command.landlord_name,
-            landlord_contact=command.landlord_contact,
-            adults=command.adults,
-            children=command.children,
-            signal=command.signal,
-            registered_by=command.registered_by,
+            household=household,
+            household_pseudonym=household_pseudonym,
+            signal=registration.signal,
+            coordinator=registration.coordinator,
+            recorded_by=registration.recorded_by,
             now=now,
-            is_test_data=command.is_test_data,
+            case_id=case_id,
+            is_test_data=registration.is_test_data,
         )
-        return case.id, self.save_or_conflict(case)
+        return Registered(case, self.save_or_conflict(case), "opened")
 
-    def get_case(self, case_id: UUID, *, version: int | None = None) -> EvictionCase:
-        return self.load(case_id, EvictionCase, version=version)
+    def _add_signal(self, case_id: UUID, registration: Registration, now: datetime) -> Registered:
+        case = self.get_case(case_id)
+        reopened = case.add_signal(
+            registration.signal, recorded_by=registration.recorded_by, now=now
+        )
+        outcome = "reopened" if reopened else "added_to_open_case"
+        return Registered(case, self.save_or_conflict(case), outcome)
+
+    def _case_id_for(self, household_pseudonym: str) -> UUID:
+        """The household's case in this district; after weeding, a fresh one."""
+        generation = 0
+        while True:
+            case_id = uuid5(CASES, f"{self.district}/{household_pseudonym}/{generation}")
+            if case_id not in self.repository:
+                return case_id
+            if not isinstance(self.repository.get(case_id), WeededAggregate):
+                return case_id
+            generation += 1
+
+    def get_case(
+        self, case_id: UUID, *, version: int | None = None, expected_version: int | None = None
+    ) -> EvictionCase:
+        return self.load(case_id, EvictionCase, version=version, expected_version=expected_version)
+
+    def step(
+        self,
+        case_id: UUID,
+        action: Callable[[EvictionCase], object],
+        *,
+        expected_version: int | None = None,
+    ) -> Step:
+        """Apply one step (a bound command of the case) and save it."""
+        case = self.get_case(case_id, expected_version=expected_version)
+        action(case)
+        return Step(case, self.save_or_conflict(case))
+
+    def history(self, case_id: UUID) -> list[Any]:
+        """Every event of the case, oldest first, as stored (the auditor's view)."""
+        self.get_case(case_id)
+        return list(self.events.get(case_id))
+
+    def emergency_apartment_assigned(
+        self, case_id: UUID, request_id: UUID, assigned_on: date, *, now: datetime
+    ) -> Step | None:
+        """Placements answered the request; None if that answer was recorded before."""
+        case = self.get_case(case_id)
+        if not case.emergency_apartment_assigned(request_id, assigned_on, now=now):
+            return None
+        return Step(case, self.save_or_conflict(case))
+
+
+def _with_tenant(household: Household, tenant: Tenant) -> Household:
+    return Household(
+        tenant,
+        household.address,
+        household.landlord_name,
+        household.landlord_contact,
+        household.adults,
+        household.children,
+    )

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from tak_contracts.base import IntegrationEvent
-from tak_contracts.events.evictions import EvictionThreatRegistered
+from tak_contracts.events.evictions import (
+    ChildEvictionAlertRaised,
+    ChildEvictionAlertResolved,
+    EmergencyApartmentRequested,
+    EvictionContactAttempted,
+    EvictionCounsellingReferred,
+    EvictionEnforcementDecisionRecorded,
+    EvictionExecuted,
+    EvictionHouseholdMoved,
+    EvictionPrevented,
+    EvictionRepaymentPlanAgreed,
+    EvictionThreatRegistered,
+)
 from tak_contracts.events.intake import PersonRegistered
 from tak_contracts.events.placements import ApartmentAssigned
 
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     PersonRegistered,
     EvictionThreatRegistered,
+    EvictionContactAttempted,
+    EvictionCounsellingReferred,
+    EvictionRepaymentPlanAgreed,
+    EvictionEnforcementDecisionRecorded,
+    EvictionPrevented,
+    EvictionHouseholdMoved,
+    EvictionExecuted,
+    ChildEvictionAlertRaised,
+    ChildEvictionAlertResolved,
+    EmergencyApartmentRequested,
     ApartmentAssigned,
 )
 

@@ -55,35 +55,27 @@ def create_service_app(
 
 
 async def _tak_error(_: Request, exc: TakError) -> JSONResponse:
-    body = {
-        "detail": [
-            {
-                "msg": exc.message,
-                "loc": [exc.field] if exc.field else [],
-                "fix": exc.fix,
-                "type": type(exc).__name__,
-            }
-        ]
-    }
-    return JSONResponse(status_code=exc.status, content=body)
+    return problem(
+        exc.status,
+        exc.message,
+        loc=[exc.field] if exc.field else [],
+        fix=exc.fix,
+        kind=type(exc).__name__,
+    )
 
 
-def created(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """A command's answer: 201 with the body, kept for ``Idempotency-Key`` replays."""
-    return 201, body
+def problem(
+    status: int, message: str, *, loc: list[str], fix: str | None = None, kind: str = "value_error"
+) -> JSONResponse:
+    """A 4xx answer in FastAPI's own shape: what was wrong, where, and how to fix it."""
+    detail = {"loc": loc, "msg": message, "type": kind} | ({"fix": fix} if fix else {})
+    return JSONResponse(status_code=status, content={"detail": [detail]})
 
 
 def invalid_field(api: FastAPI, error: type[Exception], field: str) -> None:
     """Answer ``error`` with 422 naming ``field`` (a dotted path into the request body)."""
 
     async def handler(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            status_code=422,
-            content={
-                "detail": [
-                    {"loc": ["body", *field.split(".")], "msg": str(exc), "type": "value_error"}
-                ]
-            },
-        )
+        return problem(422, str(exc), loc=["body", *field.split(".")])
 
     api.add_exception_handler(error, handler)

@@ -1,27 +1,34 @@
-"""POST /api/cases: register an eviction threat from a signal."""
+"""POST /api/cases: register an eviction threat from a signal (*aktualisera*).
+
+One case per household: a signal about a household whose case is open is added to it (200),
+one whose case is closed reopens it (200), anything else opens a new case (201). The answer
+says which.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_contracts.events.evictions import SignalKind
-from tak_evictions.application import RegisterThreat
+from tak_evictions.application import Registration
 from tak_evictions.dependencies import Container
-from tak_evictions.domain.eviction_case import Child, Signal, Tenant
+from tak_evictions.domain.values import Child, Household, Signal, SignalKind, Tenant
 from tak_platform.idempotency import fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 
-class TenantIn(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class TenantIn(Strict):
     name: str = Field(min_length=1, max_length=200, description="The tenant's full name.")
     personal_identity_number: str = Field(
         description="*Personnummer*, YYYYMMDD-NNNN; the check digit is verified."
@@ -29,31 +36,37 @@ class TenantIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
 
 
-class ChildIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ChildIn(Strict):
     birth_year: int = Field(ge=1990, le=2100)
     registered_at_address: bool = Field(
         description="Registered at the address (Kronofogden counts the two classes apart)."
     )
 
 
-class SignalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SignalIn(Strict):
     kind: SignalKind = Field(
-        description="Which signal: notice, arrears, disturbance, "
-        "enforcement application (*Kronofogden*) or other."
+        description="Which signal: notice of termination (*uppsägning*), "
+        "rent arrears, disturbance, an application to the Enforcement "
+        "Authority (*Kronofogden*) or other."
     )
-    received_on: date
+    received_on: date = Field(description="The day the district received the signal.")
     arrears_amount: Decimal | None = Field(default=None, ge=0, description="Rent arrears, SEK.")
     arrears_months: int | None = Field(default=None, ge=0, le=120)
-    enforcement_case_number: str | None = Field(default=None, max_length=40)
-    eviction_date: date | None = Field(default=None, description="When Kronofogden set one.")
+    enforcement_case_number: str | None = Field(
+        default=None, max_length=40, description="Kronofogden's case number."
+    )
+    eviction_date: date | None = Field(
+        default=None,
+        description="The eviction date, when Kronofogden has set one; not before the registration.",
+    )
+
+    def value(self) -> Signal:
+        return Signal(**self.model_dump())
 
 
-class RegisterThreatIn(BaseModel):
+class RegisterThreatIn(Strict):
     """A signal about a threatened tenancy (*hot om vräkning*)."""
 
-    model_config = ConfigDict(extra="forbid")
     tenant: TenantIn
     address: str = Field(min_length=1, max_length=300)
     landlord_name: str = Field(min_length=1, max_length=200)
@@ -61,32 +74,52 @@ class RegisterThreatIn(BaseModel):
     adults: int = Field(ge=1, le=20)
     children: list[ChildIn] = Field(default_factory=list, max_length=20)
     signal: SignalIn
+    coordinator: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The coordinator who owns the case; defaults to the one registering it.",
+    )
     registered_by: str = Field(
-        min_length=1, max_length=100, description="The coordinator registering the threat."
+        min_length=1, max_length=100, description="Who registers the signal."
     )
     is_test_data: bool = Field(default=False, description="True for synthetic demo/test data.")
 
-    def command(self) -> RegisterThreat:
-        return RegisterThreat(
-            tenant=Tenant(**self.tenant.model_dump()),
-            address=self.address,
-            landlord_name=self.landlord_name,
-            landlord_contact=self.landlord_contact,
-            adults=self.adults,
-            children=[Child(**c.model_dump()) for c in self.children],
-            signal=Signal(**self.signal.model_dump()),
-            registered_by=self.registered_by,
-            is_test_data=self.is_test_data,
+    def registration(self) -> Registration:
+        household = Household(
+            Tenant(**self.tenant.model_dump()),
+            self.address,
+            self.landlord_name,
+            self.landlord_contact,
+            self.adults,
+            tuple(Child(**c.model_dump()) for c in self.children),
+        )
+        return Registration(
+            household,
+            self.signal.value(),
+            self.coordinator or self.registered_by,
+            self.registered_by,
+            self.is_test_data,
         )
 
 
-class CaseRegisteredOut(BaseModel):
+class RegisteredOut(BaseModel):
     case_id: UUID
+    outcome: Literal["opened", "added_to_open_case", "reopened"] = Field(
+        description="A new case, the signal added to the household's open case, or the "
+        "household's closed case reopened."
+    )
+    version: int = Field(description="The case's version; send it as If-Match with a step.")
     position: int = Field(description="The event's position in the service's log.")
 
 
 @router.post(
-    "", status_code=201, response_model=CaseRegisteredOut, summary="Register an eviction threat"
+    "",
+    status_code=201,
+    response_model=RegisteredOut,
+    responses={
+        200: {"model": RegisteredOut, "description": "Added to or reopened the household's case"}
+    },
+    summary="Register an eviction threat from a signal",
 )
 def register_threat(
     body: RegisterThreatIn,
@@ -94,8 +127,14 @@ def register_threat(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Any:
     def command() -> tuple[int, dict[str, Any]]:
-        case_id, position = container.app.register_threat(body.command(), now=container.now())
-        return 201, {"case_id": str(case_id), "position": position}
+        done = container.app.register_threat(body.registration(), now=container.now())
+        out = {
+            "case_id": str(done.case.id),
+            "outcome": done.outcome,
+            "version": done.case.version,
+            "position": done.position,
+        }
+        return (201 if done.outcome == "opened" else 200), out
 
     status, out = run_idempotent(
         container.idempotency,

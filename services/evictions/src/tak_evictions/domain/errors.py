@@ -1,0 +1,73 @@
+"""The rules a case refuses to break; each says what was wrong and how to fix it."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+
+class CaseRuleError(Exception):
+    """A refused command. ``conflict``: the case's state forbids it now (409); otherwise the
+    request itself is wrong (422). ``field`` names the request field, ``fix`` the remedy."""
+
+    conflict = False
+
+    def __init__(self, message: str, *, field: str | None = None, fix: str | None = None):
+        super().__init__(message)
+        self.message, self.field, self.fix = message, field, fix
+
+
+class EvictionDateBeforeRegistration(CaseRuleError):
+    def __init__(self, eviction_date: date, registered_on: date) -> None:
+        super().__init__(
+            f"eviction date {eviction_date} lies before the registration ({registered_on})",
+            field="signal.eviction_date",
+            fix="check the date in the Enforcement Authority's decision",
+        )
+
+
+class ExecutionInTheFuture(CaseRuleError):
+    def __init__(self, on: date) -> None:
+        super().__init__(
+            f"an eviction on {on} has not happened yet",
+            field="on",
+            fix="record the execution on or after the day it took place",
+        )
+
+
+class MissingEvictionDate(CaseRuleError):
+    def __init__(self, decision: str) -> None:
+        super().__init__(
+            f"{decision} needs the eviction date",
+            field="eviction_date",
+            fix="give the date the Enforcement Authority set",
+        )
+
+
+class CaseAlreadyClosed(CaseRuleError):
+    conflict = True
+
+    def __init__(self, case_id: UUID, outcome: str) -> None:
+        super().__init__(
+            f"case {case_id} is already closed ({outcome})",
+            field="case_id",
+            fix="a new signal about the household reopens the case",
+        )
+
+
+class CaseStillOpen(CaseRuleError):
+    conflict = True
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"not possible while the case is open: {what}", fix="record the execution first"
+        )
+
+
+class NothingToResolve(CaseRuleError):
+    conflict = True
+
+    def __init__(self, request_id: UUID) -> None:
+        super().__init__(
+            f"no emergency apartment request {request_id} on this case", field="request_id"
+        )

@@ -71,7 +71,7 @@ def _case(case: EvictionCase) -> dict[str, Any]:
 
 def _event(event: Any) -> dict[str, Any]:
     changes = {k: v for k, v in vars(event).items() if k not in _META}
-    return plain(
+    return plain_dict(
         {
             "version": event.originator_version,
             "event": type(event).__name__,

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID, uuid5
+
+from eventsourcing.utils import get_topic
 
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import (
@@ -25,6 +27,7 @@ from tak_evictions.domain.values import (
 )
 from tak_platform.application import TakApplication
 from tak_platform.identity import normalise, pseudonym
+from tak_platform.mapper import sealed_subjects
 from tak_platform.weeding import WeededAggregate
 
 CASES = UUID("5d0f7a2e-8e3b-4b7a-9a43-3c1c2b7d9e10")
@@ -142,6 +145,21 @@ class EvictionsApp(TakApplication):
         """Every event of the case, oldest first, as stored (the auditor's view)."""
         self.get_case(case_id)
         return list(self.events.get(case_id))
+
+    def case_for_emergency_request(self, request_id: UUID) -> UUID | None:
+        """The case whose executed eviction made the request (read from the log by topic)."""
+        topic = get_topic(EvictionCase.EvictionExecuted)
+        start: int | None = None
+        while rows := self.recorder.select_notifications(
+            start=start, limit=500, topics=[topic], inclusive_of_start=start is None
+        ):
+            self.keystore.load(sealed_subjects(rows))
+            for row in rows:
+                event = self.mapper.to_domain_event(row)
+                if getattr(event, "emergency_request_id", None) == request_id:
+                    return cast(UUID, row.originator_id)
+            start = rows[-1].id
+        return None
 
     def emergency_apartment_assigned(
         self, case_id: UUID, request_id: UUID, assigned_on: date, *, now: datetime

@@ -36,7 +36,7 @@ class RunningSuite:
             a for name, port in ports.items() for a in (f"--{name}-port", str(port))
         ]
         env = {k: v for k, v in os.environ.items() if k not in ("TAK_NATS_URL", "TAK_DATABASE_URL")}
-        self.log = (data_dir.parent / "tak-up.log").open("wb")
+        self.log = (data_dir.parent / "tak-up.log").open("ab")
         self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def url(self, service: str) -> str:
@@ -159,7 +159,7 @@ def test_tak_up_carries_a_command_from_each_producer_to_reporting_and_stops_clea
     time.sleep(0.3)
     suite.proc.send_signal(signal.SIGINT)  # an impatient second Ctrl-C must not cut it short
     assert suite.proc.wait(90) == 0, suite.output()
-    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    alive = [p for p in pids if _alive(p)]
     assert not alive, f"left behind: {alive}"
 
 
@@ -186,3 +186,27 @@ def _counts(url: str) -> dict[tuple[str, str], int]:
 def _all_pids(data_dir: Path, state: dict[str, Any]) -> list[int]:
     recorded = json.loads((data_dir / "pids.json").read_text())
     return sorted(set(state["pids"].values()) | {int(e["pid"]) for e in recorded.values()})
+
+
+def test_tak_up_after_a_crashed_run_stops_what_it_left_behind(suite: RunningSuite) -> None:
+    first = _all_pids(suite.data_dir, suite.state())
+    suite.proc.send_signal(signal.SIGKILL)  # the launcher dies; its children live on
+    suite.proc.wait(10)
+    assert any(_alive(p) for p in first)
+    (suite.data_dir / "state.json").unlink()
+
+    again = RunningSuite(suite.data_dir, suite.ports)
+    try:
+        state = again.state()
+        assert "left behind by an earlier run" in again.output()
+        assert not [p for p in first if _alive(p)]
+        assert _counts(again.url("reporting")) is not None
+    finally:
+        again.proc.send_signal(signal.SIGINT)
+        assert again.proc.wait(90) == 0, again.output()
+        again.log.close()
+    assert not [p for p in _all_pids(suite.data_dir, state) if _alive(p)]
+
+
+def _alive(pid: int) -> bool:
+    return psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE

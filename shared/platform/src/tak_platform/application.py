@@ -18,7 +18,7 @@ from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder
 from eventsourcing.postgres import PostgresFactory
 
 from tak_platform.errors import Conflict, Gone, NotFound
-from tak_platform.keystore import InMemoryKeyStore, KeyStore, PostgresKeyStore
+from tak_platform.keystore import InMemoryKeyStore, KeyEvictions, KeyStore, PostgresKeyStore
 from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore
 from tak_platform.transcodings import DataclassAsDict, DateAsISO
 from tak_platform.weeding import SubjectWeeded, WeededAggregate
@@ -67,7 +67,16 @@ class TakApplication(Application[UUID]):
         env = persistence_env(database_url) | ({cls.KEK_ENV: kek} if kek else {})
         app = cls(env | dict(extra or {}), **kwargs)
         app.database_url = database_url
+        if database_url is not None and isinstance(app.keystore, PostgresKeyStore):
+            app.key_evictions = app.keystore.listen(database_url)
         return app
+
+    key_evictions: KeyEvictions | None = None
+
+    def close(self) -> None:
+        if self.key_evictions is not None:
+            self.key_evictions.stop()
+        super().close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

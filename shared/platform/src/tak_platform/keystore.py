@@ -15,6 +15,7 @@ import time
 from typing import Protocol
 from uuid import UUID
 
+import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.postgres import PostgresDatastore
 
@@ -34,6 +35,9 @@ class KeyStore(Protocol):
     def is_destroyed(self, subject_id: UUID) -> bool: ...
     def prepare(self, subject_ids: set[UUID]) -> None: ...
     def load(self, subject_ids: set[UUID]) -> None: ...
+
+
+DESTROYED_CHANNEL = "tak_subject_key_destroyed"
 
 
 class InMemoryKeyStore:
@@ -103,6 +107,7 @@ class PostgresKeyStore:
     def destroy(self, subject_id: UUID) -> None:
         self._cache.pop(subject_id, None)
         with self._datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_notify(%s, %s)", (DESTROYED_CHANNEL, str(subject_id)))
             curs.execute(
                 "INSERT INTO subject_keys (subject_id, wrapped_key, destroyed_at)"
                 " VALUES (%s, NULL, now()) ON CONFLICT (subject_id) DO UPDATE"
@@ -150,6 +155,12 @@ class PostgresKeyStore:
             key = self._unwrap(row["subject_id"], bytes(row["wrapped_key"]))
             self._cache[row["subject_id"]] = (expires, key)
 
+    def listen(self, database_url: str) -> KeyEvictions:
+        """Evict keys that other processes destroy (LISTEN), until ``stop()``."""
+        evictions = KeyEvictions(database_url, self._cache)
+        evictions.start()
+        return evictions
+
     def _cached(self, subject_id: UUID) -> bytes | None:
         hit = self._cache.get(subject_id)
         return hit[1] if hit and hit[0] > time.monotonic() else None
@@ -185,3 +196,25 @@ class PostgresKeyStore:
         if self._kek is None:
             return wrapped
         return self._kek.decrypt(wrapped[:12], wrapped[12:], subject_id.bytes)
+
+
+class KeyEvictions(threading.Thread):
+    """A thread on its own connection that drops a destroyed key from this process's cache
+    within moments, instead of when its cache entry expires."""
+
+    def __init__(self, database_url: str, cache: dict[UUID, tuple[float, bytes]]) -> None:
+        super().__init__(name="tak-key-evictions", daemon=True)
+        self._url, self._cache, self._stopping = database_url, cache, threading.Event()
+        self.listening = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            conn.execute(f"LISTEN {DESTROYED_CHANNEL}")
+            self.listening.set()
+            while not self._stopping.is_set():
+                for notify in conn.notifies(timeout=0.5):
+                    self._cache.pop(UUID(notify.payload), None)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=5)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from tak_platform.errors import Conflict
-from tak_platform.weeding import WeededAggregate
+from tak_platform.weeding import Redacted, WeededAggregate
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
 from ledger import LedgerApp, Note
@@ -66,3 +68,25 @@ def test_concurrent_writes_to_one_record_give_a_conflict(
     assert app_b.repository.get(note.id).text == "by A"
     app_a.close()
     app_b.close()
+
+
+def test_a_key_destroyed_by_another_process_is_forgotten_here_within_moments(
+    make_database: Callable[[str], str],
+) -> None:
+    url = make_database("ledger")
+    here, there = LedgerApp.for_database(url), LedgerApp.for_database(url)
+    note = Note.write(SECRET)
+    here.save(note)
+    assert here.repository.get(note.id).text == SECRET  # the key is now cached here
+    assert here.key_evictions is not None and here.key_evictions.listening.wait(5)
+    there.weed(note.id, [note.id], reason="gallring")
+    deadline = time.monotonic() + 5
+    while not isinstance(here.mapper.to_domain_event(_first(here)), Redacted):
+        assert time.monotonic() < deadline, "the destroyed key is still cached here"
+        time.sleep(0.05)
+    here.close()
+    there.close()
+
+
+def _first(app: LedgerApp) -> Any:
+    return app.recorder.select_notifications(start=1, limit=1)[0]

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-import nats
 import pytest
 from nats.aio.client import Client
 
@@ -18,21 +16,9 @@ from tak_platform.streams import declare_stream, stream_config
 
 
 @pytest.fixture
-def district() -> str:
-    return f"r{uuid4().hex[:10]}"
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    client = await nats.connect(nats_url)
-    yield client
-    await client.drain()
-
-
-@pytest.fixture
-async def stream(nc: Client, district: str) -> str:
+async def stream(nats_client: Client, district: str) -> str:
     name = f"R_{district.upper()}"
-    await declare_stream(nc.jetstream(), stream_config(name, [f"tak.{district}.>"]))
+    await declare_stream(nats_client.jetstream(), stream_config(name, [f"tak.{district}.>"]))
     return name
 
 

@@ -66,9 +66,14 @@ async def wait_position(db: str, target: int, timeout: float = 120.0) -> None:
 
 
 async def test_reporting_killed_mid_batch_resumes_to_tables_equal_to_a_clean_rebuild(
-    nc: Client, nats_url: str, postgres_url: str, district: str, stream: str, tmp_path: Path
+    nats_client: Client,
+    nats_url: str,
+    postgres_url: str,
+    district: str,
+    stream: str,
+    tmp_path: Path,
 ) -> None:
-    last = await publish_events(nc, district, 20_000, malformed_every=997)
+    last = await publish_events(nats_client, district, 20_000, malformed_every=997)
     name = f"reporting_{uuid4().hex[:8]}"
     db = create_database(postgres_url, name)
     env = {

@@ -8,11 +8,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
-import nats
 import psycopg
 import pytest
 from nats.aio.client import Client
@@ -25,18 +23,6 @@ pytestmark = pytest.mark.integration
 SUPPORT = Path(__file__).parent.parent / "support"
 sys.path.insert(0, str(SUPPORT))
 from ledger import LedgerApp, write_notes  # noqa: E402
-
-
-@pytest.fixture
-def district() -> str:
-    return f"t{uuid4().hex[:10]}"
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    client = await nats.connect(nats_url)
-    yield client
-    await client.drain()
 
 
 @pytest.fixture
@@ -85,15 +71,15 @@ def relay(relay_env: dict[str, str]) -> Iterator[RelayProcess]:
     process.stop()
 
 
-async def make_stream(nc: Client, district: str, window: float) -> str:
+async def make_stream(nats_client: Client, district: str, window: float) -> str:
     config = stream_config(f"T_{district.upper()}", [f"tak.{district}.>"])
     config.duplicate_window = window
-    await declare_stream(nc.jetstream(), config)
+    await declare_stream(nats_client.jetstream(), config)
     return config.name or ""
 
 
-async def stream_count(nc: Client, stream: str) -> int:
-    return int((await nc.jetstream().stream_info(stream)).state.messages)
+async def stream_count(nats_client: Client, stream: str) -> int:
+    return int((await nats_client.jetstream().stream_info(stream)).state.messages)
 
 
 def stored_position(db: str) -> int:
@@ -105,12 +91,12 @@ def stored_position(db: str) -> int:
     return int(row[0]) if row and row[0] else 0
 
 
-async def sequences_on(nc: Client, stream: str) -> list[int]:
+async def sequences_on(nats_client: Client, stream: str) -> list[int]:
     """The ``ce-sequence`` of every message in the stream, in stream order."""
-    js = nc.jetstream()
+    js = nats_client.jetstream()
     sub = await js.pull_subscribe("", stream=stream, config=None)
     found: list[int] = []
-    total = await stream_count(nc, stream)
+    total = await stream_count(nats_client, stream)
     while len(found) < total:
         for msg in await sub.fetch(1000, timeout=5):
             found.append(from_nats(msg.headers, msg.data).sequence)
@@ -127,16 +113,16 @@ async def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no
 
 
 async def kill_between_ack_and_position(
-    relay: RelayProcess, nc: Client, stream: str, db: str
+    relay: RelayProcess, nats_client: Client, stream: str, db: str
 ) -> tuple[int, int]:
     """SIGKILL the relay at a moment the stream holds more than the stored position."""
     relay.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        on_stream, position = await stream_count(nc, stream), stored_position(db)
+        on_stream, position = await stream_count(nats_client, stream), stored_position(db)
         if on_stream > position and position > 0:
             relay.kill()
-            return await stream_count(nc, stream), stored_position(db)
+            return await stream_count(nats_client, stream), stored_position(db)
         await asyncio.sleep(0.002)
     raise AssertionError("never caught the relay between the ack and the position store")
 
@@ -147,64 +133,64 @@ async def kill_between_ack_and_position(
 async def test_relay_killed_between_ack_and_position_publishes_each_event_exactly_once(
     relay: RelayProcess,
     relay_env: dict[str, str],
-    nc: Client,
+    nats_client: Client,
     district: str,
     window: float,
     pause: float,
 ) -> None:
     db = relay_env["LEDGER_DATABASE_URL"]
-    stream = await make_stream(nc, district, window)
+    stream = await make_stream(nats_client, district, window)
     app = LedgerApp.for_database(db)
     write_notes(app, 6000)
     app.close()
 
-    on_stream, position = await kill_between_ack_and_position(relay, nc, stream, db)
+    on_stream, position = await kill_between_ack_and_position(relay, nats_client, stream, db)
     assert on_stream > position, "the kill must leave acknowledged events past the position"
     await asyncio.sleep(pause)  # past the dedup window, Nats-Msg-Id no longer protects
     relay.start()
-    await wait_for(lambda: _settled(nc, stream, db, 6000))
+    await wait_for(lambda: _settled(nats_client, stream, db, 6000))
 
-    assert await sequences_on(nc, stream) == list(range(1, 6001))
+    assert await sequences_on(nats_client, stream) == list(range(1, 6001))
 
 
-async def _settled(nc: Client, stream: str, db: str, total: int) -> bool:
-    return await stream_count(nc, stream) >= total and stored_position(db) == total
+async def _settled(nats_client: Client, stream: str, db: str, total: int) -> bool:
+    return await stream_count(nats_client, stream) >= total and stored_position(db) == total
 
 
 async def test_second_relay_stands_by_and_takes_over_when_the_first_dies(
-    relay_env: dict[str, str], nc: Client, district: str
+    relay_env: dict[str, str], nats_client: Client, district: str
 ) -> None:
     db = relay_env["LEDGER_DATABASE_URL"]
-    stream = await make_stream(nc, district, 120.0)
+    stream = await make_stream(nats_client, district, 120.0)
     first, second = RelayProcess(relay_env), RelayProcess(relay_env)
     try:
         first.start()
         app = LedgerApp.for_database(db)
         write_notes(app, 1000)
-        await wait_for(lambda: _settled(nc, stream, db, 1000))
+        await wait_for(lambda: _settled(nats_client, stream, db, 1000))
         second.start()
         await asyncio.sleep(1.0)
         first.kill()
         write_notes(app, 1000)
         app.close()
-        await wait_for(lambda: _settled(nc, stream, db, 2000))
-        assert await sequences_on(nc, stream) == list(range(1, 2001))
+        await wait_for(lambda: _settled(nats_client, stream, db, 2000))
+        assert await sequences_on(nats_client, stream) == list(range(1, 2001))
     finally:
         first.stop()
         second.stop()
 
 
 async def test_relay_publishes_valid_cloudevents_with_ids_derived_from_the_log(
-    relay: RelayProcess, relay_env: dict[str, str], nc: Client, district: str
+    relay: RelayProcess, relay_env: dict[str, str], nats_client: Client, district: str
 ) -> None:
     db = relay_env["LEDGER_DATABASE_URL"]
-    stream = await make_stream(nc, district, 120.0)
+    stream = await make_stream(nats_client, district, 120.0)
     app = LedgerApp.for_database(db)
     ids = write_notes(app, 3)
     app.close()
     relay.start()
-    await wait_for(lambda: _settled(nc, stream, db, 3))
-    msg = await nc.jetstream().get_msg(stream, seq=1)
+    await wait_for(lambda: _settled(nats_client, stream, db, 3))
+    msg = await nats_client.jetstream().get_msg(stream, seq=1)
     event = from_nats(msg.headers, msg.data or b"")
     assert event.subject == str(ids[0])
     assert event.type == "se.tak.intake.person_registered.v1"

@@ -14,10 +14,12 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import nats
 import pytest
+from nats.aio.client import Client
 
 from tak_platform.servers import (
     PidRegistry,
@@ -126,3 +128,16 @@ def make_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
     yield make
     for name in names:
         drop_database(postgres_url, name)
+
+
+@pytest.fixture
+def district() -> str:
+    """A district of the test's own, so tests on one server never see each other's subjects."""
+    return f"d{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+async def nats_client(nats_url: str) -> AsyncIterator[Client]:
+    client = await nats.connect(nats_url)
+    yield client
+    await client.drain()

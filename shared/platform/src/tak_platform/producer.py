@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from nats.aio.client import Client
 
 from tak_platform.application import TakApplication
-from tak_platform.http import create_service_app
+from tak_platform.http import HealthExtra, create_service_app
 from tak_platform.idempotency import (
     IdempotencyStore,
     InMemoryIdempotencyStore,
     PostgresIdempotencyStore,
 )
 from tak_platform.relay import EventMapping, Relay
-from tak_platform.runtime import Runtime
+from tak_platform.runtime import LocalWorker, Runtime, Worker
 from tak_platform.servers import create_database
 from tak_platform.settings import ServiceSettings
 
@@ -45,9 +46,20 @@ def producer_app(
     *,
     title: str,
     description: str,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    health_extra: HealthExtra | None = None,
+    workers: dict[str, Worker] | None = None,
+    local_workers: dict[str, LocalWorker] | None = None,
 ) -> FastAPI:
-    """The FastAPI app of a producing service, with its relay when it has a database."""
-    runtime = Runtime(settings)
+    """The FastAPI app of a producing service, with its relay when it has a database.
+
+    ``workers`` need NATS (consumers), ``local_workers`` only the database (read-model
+    followers); all run supervised beside the API and are drained at shutdown.
+    ``on_startup`` / ``on_shutdown`` open and close the service's own resources (a read model's
+    pool); ``health_extra`` adds what they report to ``/health``.
+    """
+    runtime = Runtime(settings, dict(workers or {}), dict(local_workers or {}))
     relay = None
     if app.database_url is not None:
         relay = Relay(
@@ -64,9 +76,23 @@ def producer_app(
         runtime,
         title=title,
         description=description,
-        health_extra=lambda: {"relay": relay_health(relay)},
-        on_shutdown=app.close,
+        health_extra=lambda: (
+            {"relay": relay_health(relay)} | (health_extra() if health_extra else {})
+        ),
+        on_startup=on_startup,
+        on_shutdown=_then_close(on_shutdown, app),
     )
+
+
+def _then_close(
+    on_shutdown: Callable[[], Awaitable[None]] | None, app: TakApplication
+) -> Callable[[], Awaitable[None]]:
+    async def shutdown() -> None:
+        if on_shutdown is not None:
+            await on_shutdown()
+        app.close()
+
+    return shutdown
 
 
 def _relay_worker(relay: Relay) -> Any:

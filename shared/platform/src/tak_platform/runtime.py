@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from nats.aio.client import Client
@@ -22,6 +23,9 @@ from tak_platform.streams import declare_stream, stream_config
 log = logging.getLogger(__name__)
 
 Worker = Callable[[Client, asyncio.Event], Awaitable[None]]
+"""Needs NATS: starts once the connection is up (the relay, consumers)."""
+LocalWorker = Callable[[asyncio.Event], Awaitable[None]]
+"""Needs only the service's database: runs from the start (read-model followers)."""
 
 
 @dataclass
@@ -36,6 +40,7 @@ class WorkerState:
 class Runtime:
     settings: ServiceSettings
     workers: dict[str, Worker] = field(default_factory=dict)
+    local_workers: dict[str, LocalWorker] = field(default_factory=dict)
     nats: Client | None = None
     states: dict[str, WorkerState] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -63,12 +68,19 @@ class Runtime:
         }
 
     async def _run(self) -> None:
+        local = [self._supervise(n, partial(w, self._stop)) for n, w in self.local_workers.items()]
+        await asyncio.gather(*local, self._run_with_nats())
+
+    async def _run_with_nats(self) -> None:
         name = f"tak-{self.settings.district}-{self.settings.service}"
         self.nats = await connect_until_up(self.settings.nats_url, name, self._stop)
         if self.nats is None:
             return
         await self._declare()
-        await asyncio.gather(*(self._supervise(n, w) for n, w in self.workers.items()))
+        nc = self.nats
+        await asyncio.gather(
+            *(self._supervise(n, partial(w, nc, self._stop)) for n, w in self.workers.items())
+        )
 
     async def _declare(self) -> None:
         assert self.nats is not None
@@ -81,13 +93,12 @@ class Runtime:
                 log.warning("could not declare stream %s: %s", config.name, exc)
                 await asyncio.sleep(1.0)
 
-    async def _supervise(self, name: str, worker: Worker) -> None:
+    async def _supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         state = self.states.setdefault(name, WorkerState(name))
-        assert self.nats is not None
         while not self._stop.is_set():
             state.running = True
             try:
-                await worker(self.nats, self._stop)
+                await run()
             except Exception as exc:  # reported on /health and retried; never hidden
                 log.exception("worker %s failed", name)
                 state.last_error = f"{type(exc).__name__}: {exc}"

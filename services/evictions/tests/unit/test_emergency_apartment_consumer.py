@@ -1,0 +1,131 @@
+"""The emergency-apartment consumer on TestNatsBroker and the in-memory store: placements'
+assignment for a case's request resolves its child alert; anything else changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
+
+import pytest
+from faststream.nats import NatsBroker, TestNatsBroker
+from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
+
+from tak_contracts import wrap
+from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
+from tak_evictions.application import EvictionsApp, Registration
+from tak_evictions.domain.eviction_case import EvictionCase
+from tak_evictions.features.emergency_apartment_assigned.consumer import build_broker
+from tak_evictions.settings import EvictionsSettings
+
+from .conftest import MONDAY, household, later, signal
+
+DISTRICT = "norrmalm"
+
+
+@pytest.fixture
+def app() -> EvictionsApp:
+    return EvictionsApp.for_database(None, district=DISTRICT, pseudonym_key="k" * 32)
+
+
+@pytest.fixture
+async def broker(app: EvictionsApp) -> AsyncIterator[NatsBroker]:
+    settings = EvictionsSettings(pseudonym_key="k" * 32, district=DISTRICT, stream_name="TAK")
+    async with TestNatsBroker(build_broker(settings, app, lambda: later(30))) as br:
+        yield br
+
+
+def evicted_family(app: EvictionsApp) -> tuple[UUID, UUID]:
+    """Given a family with children evicted without a housing alternative: the alert is open."""
+    registration = Registration(household(children=2), signal(), "bo1", "bo1", True)
+    case_id = app.register_threat(registration, now=MONDAY).case.id
+    done = app.step(
+        case_id,
+        lambda c: c.record_execution(
+            later(20).date(), 2, 0, None, recorded_by="bo1", now=later(20)
+        ),
+    )
+    assert done.case.alert_open and done.case.emergency_request_id is not None
+    return case_id, done.case.emergency_request_id
+
+
+async def assign(broker: NatsBroker, request_id: UUID | None, body: bytes | None = None) -> None:
+    event = ApartmentAssigned(
+        apartment_id=uuid4(),
+        placement_id=uuid4(),
+        person_pseudonym="p" * 64,
+        kind=ApartmentKind.EMERGENCY,
+        assigned_on=date(2026, 11, 25),
+        request_id=request_id,
+        is_test_data=True,
+    )
+    envelope = wrap(
+        event,
+        id=uuid4(),
+        district=DISTRICT,
+        subject=str(event.apartment_id),
+        time=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        sequence=1,
+    )
+    await broker.publish(
+        envelope.data if body is None else body,
+        envelope.nats_subject(),
+        headers=envelope.headers(),
+    )
+
+
+async def test_an_assignment_for_the_cases_request_resolves_the_child_alert(
+    app: EvictionsApp, broker: NatsBroker
+) -> None:
+    case_id, request_id = evicted_family(app)
+    await assign(broker, request_id)
+    case = app.get_case(case_id)
+    assert not case.alert_open and case.alternative is not None
+    last = app.history(case_id)[-1]
+    assert isinstance(last, EvictionCase.EmergencyApartmentAssigned)
+    assert last.assigned_on == date(2026, 11, 25) and last.timestamp == later(30)
+
+
+async def test_the_same_assignment_again_changes_nothing(
+    app: EvictionsApp, broker: NatsBroker
+) -> None:
+    case_id, request_id = evicted_family(app)
+    await assign(broker, request_id)
+    version = app.get_case(case_id).version
+    await assign(broker, request_id)
+    assert app.get_case(case_id).version == version
+
+
+@pytest.mark.parametrize("request_id", [None, uuid4()], ids=["no_request", "unknown_request"])
+async def test_an_assignment_that_answers_no_request_of_ours_changes_nothing(
+    app: EvictionsApp,
+    broker: NatsBroker,
+    request_id: UUID | None,
+) -> None:
+    case_id, _ = evicted_family(app)
+    head = app.recorder.max_notification_id()
+    await assign(broker, request_id)
+    assert app.recorder.max_notification_id() == head
+    assert app.get_case(case_id).alert_open
+
+
+async def test_a_malformed_message_is_dropped_and_the_next_one_is_still_recorded(
+    app: EvictionsApp, broker: NatsBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    case_id, request_id = evicted_family(app)
+    await assign(broker, request_id, body=b"{not json")
+    await broker.publish(b"{}", f"tak.{DISTRICT}.placements.apartment_assigned.v1")
+    assert app.get_case(case_id).alert_open
+    assert sum("malformed" in r.message for r in caplog.records) == 2
+    await assign(broker, request_id)
+    assert not app.get_case(case_id).alert_open
+
+
+async def test_the_consumer_is_a_durable_pull_consumer_on_the_one_subject(
+    broker: NatsBroker,
+) -> None:
+    (subscriber,) = broker.subscribers
+    assert isinstance(subscriber, PullStreamSubscriber)
+    assert subscriber.subject.broker_address == f"tak.{DISTRICT}.placements.apartment_assigned.v1"
+    assert subscriber.extra_options["durable"] == f"evictions-{DISTRICT}"
+    assert subscriber.stream.name == "TAK" and not subscriber.stream.declare

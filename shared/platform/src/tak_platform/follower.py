@@ -1,0 +1,187 @@
+"""Following a service's own notification log into its asyncpg read models (DESIGN.md §5).
+
+Each batch of notifications and the follower's position commit in one transaction, so a crash
+never loses a batch nor applies one twice; the position row stays locked for the batch, so two
+instances of a service take turns instead of applying the same batch. LISTEN on the event
+store's channel wakes the follower; a poll timeout covers a missed wake-up. A failed batch is
+rolled back, reported in ``status`` and retried. It needs no NATS: read models stay current
+while the broker is away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from eventsourcing.persistence import Notification
+
+from tak_platform.application import TakApplication
+
+log = logging.getLogger(__name__)
+
+Conn = asyncpg.Connection | PoolConnectionProxy
+Handler = Callable[[Conn, Sequence[Notification]], Awaitable[None]]
+"""Applies a batch inside the follower's transaction; raising rolls back batch and position."""
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS projection_position (name text PRIMARY KEY,"
+    " notification_id bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())"
+)
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('projection_position', 0))"
+
+
+@dataclass
+class FollowerStatus:
+    position: int = 0
+    head: int = 0
+    listening: bool = False
+    failures: int = 0
+    last_error: str | None = None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+    def report(self) -> dict[str, object]:
+        return vars(self) | {"lag": self.lag}
+
+
+@dataclass
+class Follower:
+    name: str
+    app: TakApplication
+    pool: asyncpg.Pool
+    handle: Handler
+    batch_size: int = 500
+    poll_seconds: float = 1.0
+    retry_seconds: float = 1.0
+    status: FollowerStatus = field(default_factory=FollowerStatus)
+    _news: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _moved: asyncio.Condition = field(default_factory=asyncio.Condition, init=False, repr=False)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow until ``stop`` is set; the batch under way finishes first."""
+        while not stop.is_set():
+            try:
+                await self._follow(stop)
+            except Exception as exc:  # rolled back, reported on /health and retried
+                log.exception("follower %s failed", self.name)
+                self.status.failures += 1
+                self.status.last_error = f"{type(exc).__name__}: {exc}"
+                await _first(stop, timeout=self.retry_seconds)
+
+    async def prepare(self) -> None:
+        """Create the position table and this follower's row; read its position."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(SCHEMA_LOCK)  # concurrent CREATE IF NOT EXISTS can collide
+            await conn.execute(SCHEMA)
+            await conn.execute(
+                "INSERT INTO projection_position (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                self.name,
+            )
+            position = await conn.fetchval(
+                "SELECT notification_id FROM projection_position WHERE name = $1", self.name
+            )
+        await self._moved_to(int(position))
+
+    async def catch_up(self) -> int:
+        """Apply batches until the log holds no more (after ``prepare``); the position."""
+        while await self.apply_batch() == self.batch_size:
+            pass
+        return self.status.position
+
+    async def apply_batch(self) -> int:
+        """The next batch and the new position, in one transaction; returns its size."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            position = await self._locked_position(conn)
+            rows, head = await asyncio.to_thread(self._select, position)
+            if rows:
+                await self.handle(conn, rows)
+                await conn.execute(
+                    "UPDATE projection_position SET notification_id = $2, updated_at = now()"
+                    " WHERE name = $1",
+                    self.name,
+                    rows[-1].id,
+                )
+        self.status.head = max(self.status.head, head)
+        await self._moved_to(rows[-1].id if rows else position)
+        return len(rows)
+
+    async def wait_for(self, position: int, timeout: float) -> bool:
+        """True once ``position`` is applied (read-your-writes); False after ``timeout``."""
+        if self.status.position >= position:
+            return True
+        self._news.set()
+        try:
+            async with self._moved:
+                await asyncio.wait_for(
+                    self._moved.wait_for(lambda: self.status.position >= position), timeout
+                )
+        except TimeoutError:
+            return False
+        return True
+
+    async def _follow(self, stop: asyncio.Event) -> None:
+        await self.prepare()
+        listener = await self._listen()
+        try:
+            while not stop.is_set():
+                self._news.clear()
+                await self.catch_up()
+                await _first(stop, self._news, timeout=self.poll_seconds)
+                if listener.is_closed():
+                    raise ConnectionError("the LISTEN connection was closed")
+        finally:
+            self.status.listening = False
+            await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection:
+        if self.app.database_url is None:
+            raise ValueError(f"follower {self.name} needs the application's PostgreSQL database")
+        conn = await asyncpg.connect(self.app.database_url)
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if channel:
+            await conn.add_listener(channel, self._wake)
+            self.status.listening = True
+        return conn
+
+    def _wake(self, *_: object) -> None:
+        self._news.set()
+
+    async def _locked_position(self, conn: Conn) -> int:
+        position = await conn.fetchval(
+            "SELECT notification_id FROM projection_position WHERE name = $1 FOR UPDATE",
+            self.name,
+        )
+        if position is None:
+            raise RuntimeError(f"follower {self.name} has no position row: call prepare() first")
+        return int(position)
+
+    def _select(self, position: int) -> tuple[Sequence[Notification], int]:
+        """The batch after ``position``, and the log's head as far as it tells."""
+        rows = self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if len(rows) < self.batch_size:
+            return rows, rows[-1].id if rows else position
+        return rows, self.app.recorder.max_notification_id() or 0
+
+    async def _moved_to(self, position: int) -> None:
+        self.status.position = position
+        self.status.head = max(self.status.head, position)
+        async with self._moved:
+            self._moved.notify_all()
+
+
+async def _first(*events: asyncio.Event, timeout: float) -> None:
+    """Until one of ``events`` is set, or ``timeout`` seconds."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -66,7 +66,7 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         attempted_on=date(2025, 3, 17),
         channel=ContactChannel.HOME_VISIT,
         reached=True,
-        days_since_registration=2,
+        days_since_signal=2,
     ),
     EvictionCounsellingReferred: EvictionCounsellingReferred(**CASE, referred_on=date(2025, 3, 18)),
     EvictionRepaymentPlanAgreed: EvictionRepaymentPlanAgreed(

@@ -91,7 +91,7 @@ class EvictionsApp(TakApplication):
         household_pseudonym = pseudonym(number, self._pseudonym_key)
         case_id = self._case_id_for(household_pseudonym)
         if case_id in self.repository:
-            return self._add_signal(case_id, registration, now)
+            return self._add_signal(case_id, registration, household, now)
         case = EvictionCase.register(
             district=self.district,
             household=household,
@@ -105,10 +105,12 @@ class EvictionsApp(TakApplication):
         )
         return Registered(case, self.save_or_conflict(case), "opened")
 
-    def _add_signal(self, case_id: UUID, registration: Registration, now: datetime) -> Registered:
+    def _add_signal(
+        self, case_id: UUID, registration: Registration, household: Household, now: datetime
+    ) -> Registered:
         case = self.get_case(case_id)
         reopened = case.add_signal(
-            registration.signal, recorded_by=registration.recorded_by, now=now
+            registration.signal, household, recorded_by=registration.recorded_by, now=now
         )
         outcome = "reopened" if reopened else "added_to_open_case"
         return Registered(case, self.save_or_conflict(case), outcome)

@@ -206,7 +206,7 @@ async def test_a_reopened_case_is_due_again_from_its_new_registration(
     await follower.catch_up()
     assert (await listed(follower))[1] == 0
     again = app.get_case(case_id)
-    again.add_signal(Signal("disturbance", TODAY), recorded_by="bo", now=on(TODAY))
+    again.add_signal(Signal("disturbance", TODAY), again.household, recorded_by="bo", now=on(TODAY))
     app.save(again)
     await follower.catch_up()
     (row,), _ = await listed(follower)

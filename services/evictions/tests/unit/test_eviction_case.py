@@ -11,14 +11,14 @@ from tak_evictions.domain.errors import (
     CaseAlreadyClosed,
     CaseStillOpen,
     EvictionDateBeforeRegistration,
-    ExecutionInTheFuture,
     MissingEvictionDate,
     NothingToResolve,
+    NotYetHappened,
 )
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import ContactAttempt, HousingAlternative
 
-from .conftest import MONDAY, later, registered_case, signal
+from .conftest import MONDAY, household, later, registered_case, signal
 
 
 def test_a_signal_opens_a_case_for_the_household() -> None:
@@ -35,7 +35,10 @@ def test_an_eviction_date_before_the_registration_is_refused() -> None:
 def test_a_further_signal_on_an_open_case_is_added_to_it() -> None:
     case = registered_case()
     reopened = case.add_signal(
-        signal("enforcement_application", date(2026, 12, 1)), recorded_by="bo2", now=later(5)
+        signal("enforcement_application", date(2026, 12, 1)),
+        household(),
+        recorded_by="bo2",
+        now=later(5),
     )
     assert not reopened and len(case.signals) == 2 and case.eviction_date == date(2026, 12, 1)
 
@@ -43,7 +46,7 @@ def test_a_further_signal_on_an_open_case_is_added_to_it() -> None:
 def test_a_signal_on_a_closed_case_reopens_it() -> None:
     case = registered_case()
     case.close_as_prevented("debt_paid", later(10).date(), recorded_by="bo1", now=later(10))
-    reopened = case.add_signal(signal(), recorded_by="bo1", now=later(100))
+    reopened = case.add_signal(signal(), household(children=1), recorded_by="bo1", now=later(100))
     assert reopened and case.status == "open" and case.closure is None
     assert isinstance(case.pending_events[-1], EvictionCase.Reopened)
 
@@ -86,7 +89,7 @@ def test_an_executed_eviction_without_children_raises_nothing_and_requests_nothi
 
 def test_an_execution_in_the_future_is_refused() -> None:
     case = registered_case()
-    with pytest.raises(ExecutionInTheFuture):
+    with pytest.raises(NotYetHappened):
         case.record_execution(later(30).date(), 0, 0, None, recorded_by="bo1", now=later(20))
 
 
@@ -139,13 +142,23 @@ def test_a_withdrawn_application_clears_the_eviction_date() -> None:
     assert case.eviction_date is None
 
 
-def test_a_contact_attempt_records_the_days_since_registration() -> None:
+def test_a_step_dated_in_the_future_is_refused_it_has_not_happened() -> None:
+    case = registered_case()
+    with pytest.raises(NotYetHappened):
+        case.attempt_contact(
+            ContactAttempt("phone", later(5).date(), False), recorded_by="bo1", now=later(1)
+        )
+    with pytest.raises(NotYetHappened):
+        case.close_as_prevented("debt_paid", later(5).date(), recorded_by="bo1", now=later(1))
+
+
+def test_a_contact_attempt_records_the_days_since_the_signal() -> None:
     case = registered_case()
     case.attempt_contact(
         ContactAttempt("home_visit", later(2).date(), True), recorded_by="bo1", now=later(2)
     )
     assert case.contact_reached
-    assert case.pending_events[-1].days_since_registration == 2  # type: ignore[attr-defined]
+    assert case.pending_events[-1].days_since_signal == 5  # type: ignore[attr-defined]
 
 
 def test_every_step_carries_the_household_pseudonym_and_test_flag() -> None:

@@ -13,7 +13,7 @@ from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import ContactAttempt, HousingAlternative, RepaymentPlan
 from tak_evictions.integration.mapping import arrears_bracket, to_integration
 
-from .conftest import later, registered_case
+from .conftest import household, later, registered_case, signal
 
 PERSONAL = (
     "Alva",
@@ -97,3 +97,12 @@ def test_arrears_are_published_in_brackets() -> None:
     assert arrears_bracket(Decimal("9999")) is contracts.ArrearsBracket.UNDER_10K
     assert arrears_bracket(Decimal("30000")) is contracts.ArrearsBracket.FROM_30K_TO_60K
     assert arrears_bracket(Decimal("60000")) is contracts.ArrearsBracket.OVER_60K
+
+
+def test_a_reopened_case_publishes_the_household_as_it_is_now() -> None:
+    case = registered_case(children=0)
+    case.close_as_moved("second_hand", later(5).date(), recorded_by="bo1", now=later(5))
+    case.add_signal(signal(), household(children=2), recorded_by="bo1", now=later(200))
+    threat = published(case)[-1]
+    assert isinstance(threat, contracts.EvictionThreatRegistered) and threat.reopened
+    assert threat.children_registered == 2

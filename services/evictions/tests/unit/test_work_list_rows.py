@@ -54,7 +54,9 @@ def test_a_contact_attempt_that_reached_nobody_is_attempted_but_not_reached() ->
 def test_each_kind_of_signal_is_listed_once_in_the_order_received() -> None:
     case = registered_case()
     for kind in ("enforcement_application", "rent_arrears"):
-        case.add_signal(Signal(kind, later(2).date()), recorded_by="bo1", now=later(2))
+        case.add_signal(
+            Signal(kind, later(2).date()), case.household, recorded_by="bo1", now=later(2)
+        )
     assert row_of(case, DUE)["signal_kinds"] == ["rent_arrears", "enforcement_application"]
 
 

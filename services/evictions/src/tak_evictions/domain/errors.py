@@ -26,12 +26,14 @@ class EvictionDateBeforeRegistration(CaseRuleError):
         )
 
 
-class ExecutionInTheFuture(CaseRuleError):
-    def __init__(self, on: date) -> None:
+class NotYetHappened(CaseRuleError):
+    """A step is a fact: it is recorded when it has happened, not planned ahead."""
+
+    def __init__(self, field: str, on: date) -> None:
         super().__init__(
-            f"an eviction on {on} has not happened yet",
-            field="on",
-            fix="record the execution on or after the day it took place",
+            f"{field} {on} lies in the future: it has not happened yet",
+            field=field,
+            fix="record the step on or after the day it took place",
         )
 
 

@@ -19,9 +19,9 @@ from tak_evictions.domain.errors import (
     CaseAlreadyClosed,
     CaseStillOpen,
     EvictionDateBeforeRegistration,
-    ExecutionInTheFuture,
     MissingEvictionDate,
     NothingToResolve,
+    NotYetHappened,
 )
 from tak_evictions.domain.values import (
     Closure,
@@ -69,6 +69,7 @@ class EvictionCase(Aggregate):
 
         TOPIC: ClassVar[str] = "tak.evictions:EvictionCase.SignalAdded"
         signal: Signal
+        household: Household
         recorded_by: str
 
     class Reopened(CaseEvent):
@@ -76,15 +77,13 @@ class EvictionCase(Aggregate):
 
         TOPIC: ClassVar[str] = "tak.evictions:EvictionCase.Reopened"
         signal: Signal
-        adults: int
-        children_registered: int
-        children_not_registered: int
+        household: Household
         recorded_by: str
 
     class ContactAttempted(CaseEvent):
         TOPIC: ClassVar[str] = "tak.evictions:EvictionCase.ContactAttempted"
         attempt: ContactAttempt
-        days_since_registration: int
+        days_since_signal: int
         recorded_by: str
 
     class CounsellingReferred(CaseEvent):
@@ -201,6 +200,7 @@ class EvictionCase(Aggregate):
         self.emergency_request_id: UUID | None = None
         self.requests_answered: set[UUID] = set()
         self.eviction_date = signal.eviction_date
+        self.threat_received_on = signal.received_on
 
     # -- registration and signals ------------------------------------------------------------
 
@@ -233,64 +233,64 @@ class EvictionCase(Aggregate):
             is_test_data=is_test_data,
         )
 
-    def add_signal(self, signal: Signal, *, recorded_by: str, now: datetime) -> bool:
-        """A further signal: added to the open case, or reopening a closed one (True)."""
+    def add_signal(
+        self, signal: Signal, household: Household, *, recorded_by: str, now: datetime
+    ) -> bool:
+        """A further signal, with the household as it is now: added to the open case, or
+        reopening a closed one as a new threat (True)."""
         _check_eviction_date(signal, now.date())
         if self.status == CLOSED:
-            h = self.household
             self._reopened(
-                signal=signal,
-                adults=h.adults,
-                children_registered=h.children_registered,
-                children_not_registered=h.children_not_registered,
-                recorded_by=recorded_by,
-                timestamp=now,
+                signal=signal, household=household, recorded_by=recorded_by, timestamp=now
             )
             return True
-        self._signal_added(signal=signal, recorded_by=recorded_by, timestamp=now)
+        self._signal_added(
+            signal=signal, household=household, recorded_by=recorded_by, timestamp=now
+        )
         return False
 
     @event(SignalAdded)
-    def _signal_added(self, signal: Signal, recorded_by: str, timestamp: datetime) -> None:
+    def _signal_added(
+        self, signal: Signal, household: Household, recorded_by: str, timestamp: datetime
+    ) -> None:
         self.signals.append(signal)
+        self.household = household
         self.eviction_date = signal.eviction_date or self.eviction_date
 
     @event(Reopened)
     def _reopened(
-        self,
-        signal: Signal,
-        adults: int,
-        children_registered: int,
-        children_not_registered: int,
-        recorded_by: str,
-        timestamp: datetime,
+        self, signal: Signal, household: Household, recorded_by: str, timestamp: datetime
     ) -> None:
         self.signals.append(signal)
+        self.household = household
         self.status, self.closure, self.alert_open = OPEN, None, False
         self.eviction_date = signal.eviction_date
         self.registered_on = timestamp.date()
+        self.threat_received_on = signal.received_on
         self.contact_attempts = []
 
     # -- working the case --------------------------------------------------------------------
 
     def attempt_contact(self, attempt: ContactAttempt, *, recorded_by: str, now: datetime) -> None:
         """A letter, a call or a home visit; whether the household was reached."""
-        days = (attempt.on - self.registered_on).days
+        _happened("on", attempt.on, now)
+        days = (attempt.on - self.threat_received_on).days
         self._contact_attempted(
-            attempt=attempt, days_since_registration=days, recorded_by=recorded_by, timestamp=now
+            attempt=attempt, days_since_signal=days, recorded_by=recorded_by, timestamp=now
         )
 
     @event(ContactAttempted)
     def _contact_attempted(
         self,
         attempt: ContactAttempt,
-        days_since_registration: int,
+        days_since_signal: int,
         recorded_by: str,
         timestamp: datetime,
     ) -> None:
         self.contact_attempts.append(attempt)
 
     def refer_to_counselling(self, on: date, *, recorded_by: str, now: datetime) -> None:
+        _happened("on", on, now)
         self._counselling_referred(on=on, recorded_by=recorded_by, timestamp=now)
 
     @event(CounsellingReferred)
@@ -300,6 +300,7 @@ class EvictionCase(Aggregate):
     def conclude_counselling(
         self, outcome: str, on: date, *, recorded_by: str, now: datetime
     ) -> None:
+        _happened("on", on, now)
         self._counselling_concluded(outcome=outcome, on=on, recorded_by=recorded_by, timestamp=now)
 
     @event(CounsellingConcluded)
@@ -309,6 +310,7 @@ class EvictionCase(Aggregate):
         self.counselling.append((on, outcome))
 
     def agree_repayment_plan(self, plan: RepaymentPlan, *, recorded_by: str, now: datetime) -> None:
+        _happened("agreed_on", plan.agreed_on, now)
         self._repayment_plan_agreed(plan=plan, recorded_by=recorded_by, timestamp=now)
 
     @event(RepaymentPlanAgreed)
@@ -318,6 +320,7 @@ class EvictionCase(Aggregate):
         self.repayment_plans.append(plan)
 
     def contact_landlord(self, on: date, summary: str, *, recorded_by: str, now: datetime) -> None:
+        _happened("on", on, now)
         self._landlord_contacted(on=on, summary=summary, recorded_by=recorded_by, timestamp=now)
 
     @event(LandlordContacted)
@@ -340,6 +343,7 @@ class EvictionCase(Aggregate):
             EnforcementDecision.EVICTION_DATE_SET,
             EnforcementDecision.EVICTION_DATE_MOVED,
         )
+        _happened("decided_on", decided_on, now)
         if dated and eviction_date is None:
             raise MissingEvictionDate(decision)
         self._decision_recorded(
@@ -380,6 +384,7 @@ class EvictionCase(Aggregate):
     def close_as_prevented(self, how: str, on: date, *, recorded_by: str, now: datetime) -> None:
         """The tenant stays: debt paid, repayment plan, landlord withdrew, application gone."""
         self._check_open()
+        _happened("on", on, now)
         self._prevented(
             closure=Closure(PREVENTED, on, prevented_how=how),
             recorded_by=recorded_by,
@@ -393,6 +398,7 @@ class EvictionCase(Aggregate):
     def close_as_moved(self, moved_to: str, on: date, *, recorded_by: str, now: datetime) -> None:
         """The household left by agreement."""
         self._check_open()
+        _happened("on", on, now)
         self._moved(
             closure=Closure(MOVED, on, moved_to=moved_to), recorded_by=recorded_by, timestamp=now
         )
@@ -414,8 +420,7 @@ class EvictionCase(Aggregate):
         """The eviction was carried out: always recorded. No child shall be evicted without a
         housing alternative; if one is, the alert opens and stays open until one is recorded."""
         self._check_open()
-        if on > now.date():
-            raise ExecutionInTheFuture(on)
+        _happened("on", on, now)
         children = children_registered + children_not_registered
         closure = Closure(
             EXECUTED,
@@ -529,6 +534,11 @@ class EvictionCase(Aggregate):
     def arrears(self) -> Decimal | None:
         amounts = [s.arrears_amount for s in self.signals if s.arrears_amount is not None]
         return amounts[-1] if amounts else None
+
+
+def _happened(field: str, on: date, now: datetime) -> None:
+    if on > now.date():
+        raise NotYetHappened(field, on)
 
 
 def _check_eviction_date(signal: Signal, registered_on: date) -> None:

@@ -62,7 +62,8 @@ def _threat(event: Any, people: tuple[int, int, int], *, reopened: bool) -> Inte
 
 @_events.register
 def _(event: Case.Reopened) -> Sequence[IntegrationEvent]:
-    people = (event.adults, event.children_registered, event.children_not_registered)
+    h = event.household
+    people = (h.adults, h.children_registered, h.children_not_registered)
     return [_threat(event, people, reopened=True)]
 
 
@@ -75,7 +76,7 @@ def _(event: Case.ContactAttempted) -> Sequence[IntegrationEvent]:
             attempted_on=a.on,
             channel=c.ContactChannel(a.channel),
             reached=a.reached,
-            days_since_registration=event.days_since_registration,
+            days_since_signal=event.days_since_signal,
         )
     ]
 

@@ -138,9 +138,9 @@ class EvictionContactAttempted(_CaseEvent):
     """How the household was approached."""
     reached: bool
     """Whether someone in the household was reached."""
-    days_since_registration: int
-    """Days from the case's registration to the attempt (the first is due within a few
-    working days)."""
+    days_since_signal: int
+    """Days from the signal that opened (or reopened) the case to the attempt: how soon the
+    household was approached."""
 
 
 class EvictionCounsellingReferred(_CaseEvent):

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 from uuid import UUID, uuid5
@@ -20,7 +21,9 @@ from uuid import UUID, uuid5
 import psycopg
 from eventsourcing.persistence import Notification
 from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 
 EVENT_ID_NAMESPACE = UUID("6f1c2a59-1d0e-4c8e-9a51-7a4a3f3e2b10")
 PUBLISH_DEADLINE_SECONDS = 10.0
+RESUME_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class Relay:
     mapping: EventMapping
     batch_size: int = 500
     status: RelayStatus = field(default_factory=RelayStatus)
-    _skip: tuple[int, UUID] | None = None
+    _on_stream: set[UUID] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -135,30 +139,39 @@ class Relay:
 
     async def _resume(self, conn: psycopg.AsyncConnection[Any], js: JetStreamContext) -> int:
         cur = await conn.execute(
-            "SELECT notification_id FROM relay_position WHERE relay = %s", (self.name,)
+            "SELECT notification_id, updated_at FROM relay_position WHERE relay = %s", (self.name,)
         )
         row = await cur.fetchone()
-        stored = int(row[0]) if row else 0
-        last = await self._last_published(js)
-        position = stored
-        if last is not None and last[0] > stored:
-            log.info(
-                "%s: stream already holds up to notification %s; resuming there", self.name, last[0]
-            )
-            self._skip = last
-            position = last[0] - 1
+        stored, stored_at = (int(row[0]), row[1]) if row else (0, None)
+        self._on_stream = await self._published_since(js, stored_at)
         self.status.position = stored
-        return position
+        return stored
 
-    async def _last_published(self, js: JetStreamContext) -> tuple[int, UUID] | None:
+    async def _published_since(self, js: JetStreamContext, since: datetime | None) -> set[UUID]:
+        """The ids of what this relay published since it last stored its position: a crash's
+        acknowledged tail. Read from the stream (headers only), so a restart republishes what
+        is missing, even a gap left by a failed publish, and repeats nothing, even after the
+        dedup window."""
+        subject = subjects.service_filter(self.district, self.service)
         try:
-            msg = await js.get_last_msg(
-                self.stream, subjects.service_filter(self.district, self.service)
-            )
+            last = await js.get_last_msg(self.stream, subject)
         except NotFoundError:
-            return None
-        headers = msg.headers or {}
-        return int(unquote(headers["ce-sequence"])), UUID(unquote(headers["ce-id"]))
+            return set()
+        start = (
+            ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_TIME,
+                opt_start_time=since - RESUME_MARGIN,
+            )
+            if since
+            else ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+        )
+        sub = await js.subscribe(
+            subject, stream=self.stream, ordered_consumer=True, config=start, headers_only=True
+        )
+        try:
+            return await _ids_up_to(sub, last.seq or 0)
+        finally:
+            await sub.unsubscribe()
 
     def _messages(self, rows: Sequence[Notification]) -> list[CloudEvent]:
         self.app.keystore.load(sealed_subjects(rows))
@@ -182,14 +195,7 @@ class Relay:
             )
             for i, p in enumerate(self.mapping(domain_event))
         ]
-        return self._after_skip(row.id, events)
-
-    def _after_skip(self, notification_id: int, events: list[CloudEvent]) -> list[CloudEvent]:
-        if self._skip is None or self._skip[0] != notification_id:
-            return events
-        ids, last_id = [e.id for e in events], self._skip[1]
-        self._skip = None
-        return events[ids.index(last_id) + 1 :] if last_id in ids else events
+        return [e for e in events if e.id not in self._on_stream]
 
     async def _publish(self, js: JetStreamContext, events: list[CloudEvent]) -> None:
         """Publish pipelined; re-publish what was not acked (same ids) until all are."""
@@ -236,3 +242,15 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:
         return
+
+
+async def _ids_up_to(sub: Any, last_seq: int) -> set[UUID]:
+    ids: set[UUID] = set()
+    while True:
+        try:
+            msg = await sub.next_msg(timeout=5.0)
+        except NatsTimeoutError:
+            return ids
+        ids.add(UUID(unquote((msg.headers or {})["ce-id"])))
+        if msg.metadata.sequence.stream >= last_seq:
+            return ids

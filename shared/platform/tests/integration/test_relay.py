@@ -16,13 +16,14 @@ import pytest
 from nats.aio.client import Client
 
 from tak_contracts import from_nats
+from tak_platform.relay import Relay
 from tak_platform.streams import declare_stream, stream_config
 
 pytestmark = pytest.mark.integration
 
 SUPPORT = Path(__file__).parent.parent / "support"
 sys.path.insert(0, str(SUPPORT))
-from ledger import LedgerApp, write_notes  # noqa: E402
+from ledger import LedgerApp, to_integration, write_notes  # noqa: E402
 
 
 @pytest.fixture
@@ -197,3 +198,33 @@ async def test_relay_publishes_valid_cloudevents_with_ids_derived_from_the_log(
     assert event.source == f"/tak/{district}/intake"
     assert (msg.headers or {})["Nats-Msg-Id"] == str(event.id)
     assert event.event().person_id == ids[0]  # type: ignore[attr-defined]
+
+
+async def test_a_gap_left_by_a_failed_publish_is_filled_after_a_restart_and_nothing_repeats(
+    relay: RelayProcess, relay_env: dict[str, str], nats_client: Client, district: str
+) -> None:
+    """Notification 1 failed while 2 and 3 were acknowledged, then the relay died before it
+    stored a position; it restarts after the dedup window."""
+    db = relay_env["LEDGER_DATABASE_URL"]
+    stream = await make_stream(nats_client, district, 1.0)
+    app = LedgerApp.for_database(db)
+    write_notes(app, 3)
+    shadow = Relay(
+        service="intake",
+        district=district,
+        database_url=db,
+        stream=stream,
+        app=app,
+        mapping=to_integration,
+    )
+    rows = app.recorder.select_notifications(start=1, limit=3)
+    for event in shadow._messages(rows)[1:]:
+        await nats_client.jetstream().publish(
+            event.nats_subject(), event.data, headers=event.headers()
+        )
+    app.close()
+    await asyncio.sleep(1.5)
+    relay.start()
+    await wait_for(lambda: _settled(nats_client, stream, db, 3))
+    await asyncio.sleep(0.5)
+    assert sorted(await sequences_on(nats_client, stream)) == [1, 2, 3]

@@ -166,3 +166,15 @@ def test_every_step_carries_the_household_pseudonym_and_test_flag() -> None:
     case.write_note("Hyresvärden ringde.", recorded_by="bo1", now=later(1))
     step = case.pending_events[-1]
     assert step.household_pseudonym == "p" * 64 and step.is_test_data  # type: ignore[attr-defined]
+
+
+def test_a_reopened_case_keeps_its_child_alert_open_until_an_alternative_is_recorded() -> None:
+    case = registered_case(children=1)
+    case.record_execution(later(20).date(), 1, 0, None, recorded_by="bo1", now=later(20))
+    case.add_signal(signal(), household(children=1), recorded_by="bo1", now=later(40))
+    assert case.status == "open" and case.alert_open
+    case.record_housing_alternative(
+        HousingAlternative("emergency_apartment"), recorded_by="bo1", now=later(41)
+    )
+    assert not case.alert_open
+    assert case.pending_events[-1].resolves_alert  # type: ignore[attr-defined]

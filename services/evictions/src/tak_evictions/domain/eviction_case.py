@@ -263,7 +263,7 @@ class EvictionCase(Aggregate):
     ) -> None:
         self.signals.append(signal)
         self.household = household
-        self.status, self.closure, self.alert_open = OPEN, None, False
+        self.status, self.closure = OPEN, None  # an open child alert stays open
         self.eviction_date = signal.eviction_date
         self.registered_on = timestamp.date()
         self.threat_received_on = signal.received_on
@@ -457,8 +457,10 @@ class EvictionCase(Aggregate):
     def record_housing_alternative(
         self, alternative: HousingAlternative, *, recorded_by: str, now: datetime
     ) -> None:
-        """The alternative given after an executed eviction; it resolves the child alert."""
-        if self.closure is None or self.closure.outcome != EXECUTED:
+        """The alternative given after an executed eviction; it resolves the child alert, which
+        stays open until then, even if a new signal reopens the case meanwhile."""
+        executed = self.closure is not None and self.closure.outcome == EXECUTED
+        if not executed and not self.alert_open:
             raise CaseStillOpen("a housing alternative is recorded for an executed eviction")
         self._alternative_recorded(
             alternative=alternative,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -10,7 +11,8 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from tak_contracts import wrap
+from tak_contracts import from_nats, wrap
+from tak_reporting.projections import store
 from tak_reporting.projections.store import RawMessage, apply_batch, create_schema, verify_chain
 
 from .conftest import sample_event
@@ -88,3 +90,34 @@ async def test_a_rewritten_event_breaks_the_chain_where_it_was_changed(
 async def _head(conn: asyncpg.Connection) -> bytes:
     value: bytes = await conn.fetchval("SELECT hash FROM event_log ORDER BY position DESC LIMIT 1")
     return value
+
+
+async def test_values_the_database_cannot_hold_go_to_dead_letters_and_the_rest_is_applied(
+    conn: asyncpg.Connection,
+) -> None:
+    nul = message(2)
+    nul = RawMessage(2, nul.subject, nul.headers | {"ce-correlationid": "%00"}, nul.body)
+    huge = message(3)
+    huge = RawMessage(3, huge.subject, huge.headers | {"ce-sequence": str(2**70)}, huge.body)
+    assert await apply_batch(conn, "c", [message(1), nul, huge, message(4)]) == 2
+    reasons = [
+        r["reason"]
+        for r in await conn.fetch("SELECT reason FROM dead_letters ORDER BY stream_sequence")
+    ]
+    assert "NUL" in reasons[0] and "out of range" in reasons[1]
+    assert (await verify_chain(conn))["valid"]
+
+
+async def test_an_event_the_database_refuses_is_set_aside_and_the_rest_stored(
+    conn: asyncpg.Connection,
+) -> None:
+    """The backstop behind validation: whatever the database still refuses is set aside."""
+    good, bad = message(1), message(2)
+    bad_event = dataclasses.replace(from_nats(bad.headers, bad.body), correlationid="\x00")
+    async with conn.transaction():
+        kept, refused = await store._record(
+            conn, [(good, from_nats(good.headers, good.body)), (bad, bad_event)]
+        )
+    assert [m.stream_sequence for m, _ in kept] == [1]
+    assert [m.stream_sequence for m, _ in refused] == [2] and "cannot be stored" in refused[0][1]
+    assert await conn.fetchval("SELECT count(*) FROM event_log") == 1

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from tak_contracts import CloudEvent, EnvelopeError, from_nats
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consumer_position (
@@ -58,16 +62,21 @@ async def create_schema(conn: Conn) -> None:
     await conn.execute(SCHEMA)
 
 
-def chain_hash(prev: bytes, event: CloudEvent) -> bytes:
-    """SHA-256 over the previous hash and the event's identity and body."""
+def chain_hash(prev: bytes, event: CloudEvent, stream_sequence: int, nats_subject: str) -> bytes:
+    """SHA-256 over the previous hash and everything stored of the event, times in UTC."""
     head = json.dumps(
         [
             str(event.id),
             event.type,
             event.source,
             event.subject,
-            event.time.isoformat(),
+            event.district,
+            event.time.astimezone(UTC).isoformat(),
             event.sequence,
+            event.correlationid,
+            event.causationid,
+            stream_sequence,
+            nats_subject,
         ],
         separators=(",", ":"),
     )
@@ -83,11 +92,8 @@ async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) ->
     async with conn.transaction():
         position = await _lock_position(conn, consumer)
         events, dead = _read([m for m in batch if m.stream_sequence > position])
-        new = await _unseen(conn, events)
-        await _append(conn, new)
-        await _dead_letter(conn, dead)
-        for read_model in READ_MODELS:
-            await read_model(conn, [event for _, event in new])
+        new, unstorable = await _record(conn, await _unseen(conn, events))
+        await _dead_letter(conn, dead + unstorable)
         top = max((m.stream_sequence for m in batch), default=position)
         await conn.execute(
             "UPDATE consumer_position SET stream_sequence = $2 WHERE consumer = $1"
@@ -123,8 +129,40 @@ def _read(batch: Sequence[RawMessage]) -> tuple[Decoded, list[tuple[RawMessage, 
     return events, dead
 
 
+async def _record(conn: Conn, new: Decoded) -> tuple[Decoded, list[tuple[RawMessage, str]]]:
+    """Append the batch and update the read models; if the database refuses something (a value
+    it cannot hold), retry one event at a time and set the ones it refuses aside."""
+    try:
+        async with conn.transaction():
+            await _store(conn, new)
+        return new, []
+    except asyncpg.DataError:
+        log.warning("a batch could not be stored whole; storing it event by event")
+    kept: Decoded = []
+    refused: list[tuple[RawMessage, str]] = []
+    for item in new:
+        try:
+            async with conn.transaction():
+                await _store(conn, [item])
+            kept.append(item)
+        except asyncpg.DataError as exc:
+            refused.append((item[0], f"cannot be stored: {exc}"))
+    return kept, refused
+
+
+async def _store(conn: Conn, new: Decoded) -> None:
+    await _append(conn, new)
+    for read_model in READ_MODELS:
+        await read_model(conn, [event for _, event in new])
+
+
 def _valid(msg: RawMessage) -> CloudEvent:
     event = from_nats(msg.headers, msg.body)
+    texts = (event.source, event.subject, event.district, event.correlationid, event.causationid)
+    if b"\x00" in msg.body or any("\x00" in t for t in texts if t):
+        raise EnvelopeError("a NUL character in a header or the body")
+    if not 0 <= event.sequence < 2**63:
+        raise EnvelopeError(f"ce-sequence {event.sequence} is out of range")
     event.event()
     if event.nats_subject() != msg.subject:
         raise EnvelopeError(f"subject {msg.subject} does not match ce-type {event.type}")
@@ -155,7 +193,7 @@ async def _append(conn: Conn, new: Decoded) -> None:
     )
     rows = []
     for msg, e in new:
-        digest = chain_hash(prev, e)
+        digest = chain_hash(prev, e, msg.stream_sequence, msg.subject)
         rows.append(
             (
                 e.id,
@@ -187,8 +225,13 @@ async def _dead_letter(conn: Conn, dead: list[tuple[RawMessage, str]]) -> None:
     await conn.executemany(
         "INSERT INTO dead_letters (stream_sequence, nats_subject, headers, body, reason)"
         " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (stream_sequence) DO NOTHING",
-        [(m.stream_sequence, m.subject, json.dumps(m.headers), m.body, r) for m, r in dead],
+        [(m.stream_sequence, m.subject, _storable(m.headers), m.body, r) for m, r in dead],
     )
+
+
+def _storable(headers: dict[str, str]) -> str:
+    """The headers as JSON PostgreSQL accepts (it refuses NUL characters)."""
+    return json.dumps({k: v.replace("\x00", "\\x00") for k, v in headers.items()})
 
 
 async def count_events(conn: Conn, events: list[CloudEvent]) -> None:
@@ -212,7 +255,9 @@ async def verify_chain(conn: Conn) -> dict[str, Any]:
     async with conn.transaction():
         async for row in conn.cursor("SELECT * FROM event_log ORDER BY position"):
             event = _event_of(row)
-            if row["prev_hash"] != prev or row["hash"] != chain_hash(prev, event):
+            if row["prev_hash"] != prev or row["hash"] != chain_hash(
+                prev, event, row["stream_sequence"], row["nats_subject"]
+            ):
                 return {"valid": False, "events": count, "broken_at": row["position"]}
             prev, count = row["hash"], count + 1
     return {"valid": True, "events": count, "head": prev.hex()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -30,7 +30,7 @@ from tak_platform.runtime import Worker
 
 
 def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
-    clock = now or (lambda: datetime.now(UTC))
+    clock = now or (settings.now)
     app = open_application(
         EvictionsApp,
         settings,

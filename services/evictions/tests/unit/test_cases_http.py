@@ -229,3 +229,27 @@ def test_the_same_idempotency_key_registers_once(client: TestClient) -> None:
     first = client.post("/api/cases", json=threat(), headers={"Idempotency-Key": "a"})
     again = client.post("/api/cases", json=threat(), headers={"Idempotency-Key": "a"})
     assert first.json() == again.json() and again.status_code == 201 and events(client) == 1
+
+
+def test_a_signal_received_in_the_future_is_a_422(client: TestClient) -> None:
+    answer = client.post(
+        "/api/cases", json=threat(signal={"kind": "other", "received_on": "2026-12-24"})
+    )
+    assert answer.status_code == 422 and error_at(answer) == ["body", "signal", "received_on"]
+
+
+def test_an_eviction_date_set_before_the_registration_is_a_422(client: TestClient) -> None:
+    answer = client.post(
+        f"/api/cases/{opened(client)}/enforcement-decisions",
+        json={
+            "decision": "eviction_date_set",
+            "decided_on": "2026-11-23",
+            "eviction_date": "2020-01-01",
+            "recorded_by": "bo1",
+        },
+    )
+    assert answer.status_code == 422 and error_at(answer) == ["body", "eviction_date"]
+
+
+def test_a_version_the_case_never_had_is_a_404(client: TestClient) -> None:
+    assert client.get(f"/api/cases/{opened(client)}", params={"version": 99}).status_code == 404

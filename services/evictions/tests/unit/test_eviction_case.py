@@ -177,4 +177,4 @@ def test_a_reopened_case_keeps_its_child_alert_open_until_an_alternative_is_reco
         HousingAlternative("emergency_apartment"), recorded_by="bo1", now=later(41)
     )
     assert not case.alert_open
-    assert case.pending_events[-1].resolves_alert  # type: ignore[attr-defined]
+    assert case.pending_events[-1].resolves_alert

@@ -28,8 +28,9 @@ class RegisterPerson:
 class IntakeApp(TakApplication):
     name = "Intake"
 
-    def __init__(self, env: dict[str, str] | None = None, *, pseudonym_key: str,
-                 district: str = "norrmalm") -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, *, pseudonym_key: str, district: str = "norrmalm"
+    ) -> None:
         super().__init__(env)
         self.district = district
         self._pseudonym_key = pseudonym_key
@@ -38,10 +39,17 @@ class IntakeApp(TakApplication):
         """Register the person; returns their id and the log position."""
         number = normalise(command.personal_identity_number, today=now.date())
         person = Person.register(
-            district=self.district, name=command.name, personal_identity_number=number,
-            person_pseudonym=pseudonym(number, self._pseudonym_key), gender=command.gender.value,
-            target_groups=[g.value for g in command.target_groups], situation=command.situation,
-            registered_by=command.registered_by, now=now, is_test_data=command.is_test_data)
+            district=self.district,
+            name=command.name,
+            personal_identity_number=number,
+            person_pseudonym=pseudonym(number, self._pseudonym_key),
+            gender=command.gender.value,
+            target_groups=[g.value for g in command.target_groups],
+            situation=command.situation,
+            registered_by=command.registered_by,
+            now=now,
+            is_test_data=command.is_test_data,
+        )
         return person.id, self.save_or_conflict(person)
 
     def get_person(self, person_id: UUID, *, version: int | None = None) -> Person:

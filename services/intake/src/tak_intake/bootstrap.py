@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -19,14 +19,23 @@ from tak_platform.producer import idempotency_store, open_application, producer_
 
 
 def create_app(settings: IntakeSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
-    app = open_application(IntakeApp, settings, district=settings.district,
-                           pseudonym_key=settings.pseudonym_key.get_secret_value())
+    app = open_application(
+        IntakeApp,
+        settings,
+        district=settings.district,
+        pseudonym_key=settings.pseudonym_key.get_secret_value(),
+    )
     api = producer_app(
-        settings, app, to_integration, title="Tak intake",
+        settings,
+        app,
+        to_integration,
+        title="Tak intake",
         description="Intake (*mottagning*): a district's caseworkers (*handläggare*) register "
-                    "people in homelessness or at risk of it.")
-    api.state.services = Services(app=app, idempotency=idempotency_store(app),
-                                  now=now or (lambda: datetime.now(UTC)))
+        "people in homelessness or at risk of it.",
+    )
+    api.state.services = Services(
+        app=app, idempotency=idempotency_store(app), now=now or (settings.now)
+    )
     api.include_router(register_person_router)
     api.include_router(get_person_router)
     invalid_field(api, InvalidIdentityNumber, "personal_identity_number")

@@ -17,9 +17,14 @@ from tak_platform.identity import InvalidIdentityNumber, pseudonym
 KEY = "k" * 32
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 TOLVAN = RegisterPerson(
-    name="Tolvan Tolvansson", personal_identity_number="19121212-1212", gender=Gender.FEMALE,
-    target_groups=[TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS], situation=1,
-    registered_by="handläggare.anna", is_test_data=True)
+    name="Tolvan Tolvansson",
+    personal_identity_number="19121212-1212",
+    gender=Gender.FEMALE,
+    target_groups=[TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS],
+    situation=1,
+    registered_by="handläggare.anna",
+    is_test_data=True,
+)
 
 
 @pytest.fixture

@@ -7,9 +7,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 BODY: dict[str, Any] = {
-    "name": "Tolvan Tolvansson", "personal_identity_number": "19121212-1212",
-    "gender": "female", "target_groups": ["acute_homeless"], "situation": 1,
-    "registered_by": "handläggare.anna", "is_test_data": True,
+    "name": "Tolvan Tolvansson",
+    "personal_identity_number": "19121212-1212",
+    "gender": "female",
+    "target_groups": ["acute_homeless"],
+    "situation": 1,
+    "registered_by": "handläggare.anna",
+    "is_test_data": True,
 }
 
 

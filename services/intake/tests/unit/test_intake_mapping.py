@@ -15,9 +15,17 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 def registered() -> Person.Registered:
     person = Person.register(
-        district="norrmalm", name="Tolvan Tolvansson", personal_identity_number="191212121212",
-        person_pseudonym="p" * 64, gender="male", target_groups=["elderly", "long_term_homeless"],
-        situation=3, registered_by="handläggare.anna", now=NOW, is_test_data=True)
+        district="norrmalm",
+        name="Tolvan Tolvansson",
+        personal_identity_number="191212121212",
+        person_pseudonym="p" * 64,
+        gender="male",
+        target_groups=["elderly", "long_term_homeless"],
+        situation=3,
+        registered_by="handläggare.anna",
+        now=NOW,
+        is_test_data=True,
+    )
     (event,) = person.collect_events()
     assert isinstance(event, Person.Registered)
     return event
@@ -29,10 +37,15 @@ def test_a_registration_publishes_person_registered_with_coded_facts() -> None:
     (publication,) = to_integration(event)
 
     assert publication.event == PersonRegistered(
-        person_id=event.originator_id, person_pseudonym="p" * 64, registered_on=NOW.date(),
-        birth_year=1912, gender=Gender.MALE,
-        target_groups=[TargetGroup.ELDERLY, TargetGroup.LONG_TERM_HOMELESS], situation=3,
-        is_test_data=True)
+        person_id=event.originator_id,
+        person_pseudonym="p" * 64,
+        registered_on=NOW.date(),
+        birth_year=1912,
+        gender=Gender.MALE,
+        target_groups=[TargetGroup.ELDERLY, TargetGroup.LONG_TERM_HOMELESS],
+        situation=3,
+        is_test_data=True,
+    )
     assert publication.subject_id == str(event.originator_id)
 
 
@@ -46,7 +59,12 @@ def test_the_published_event_carries_no_name_and_no_number() -> None:
 
 
 def test_a_weeding_marker_publishes_nothing() -> None:
-    marker = SubjectWeeded(originator_id=uuid4(), originator_version=2, timestamp=NOW,
-                           subject_id=uuid4(), reason="five years since the last note")
+    marker = SubjectWeeded(
+        originator_id=uuid4(),
+        originator_version=2,
+        timestamp=NOW,
+        subject_id=uuid4(),
+        reason="five years since the last note",
+    )
 
     assert to_integration(marker) == ()

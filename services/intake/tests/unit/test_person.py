@@ -14,9 +14,16 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 def register(**overrides: Any) -> Person:
     fields: dict[str, Any] = dict(
-        district="norrmalm", name="Tolvan Tolvansson", personal_identity_number="191212121212",
-        person_pseudonym="p" * 64, gender="female", target_groups=["acute_homeless"],
-        situation=1, registered_by="handläggare.anna", now=NOW)
+        district="norrmalm",
+        name="Tolvan Tolvansson",
+        personal_identity_number="191212121212",
+        person_pseudonym="p" * 64,
+        gender="female",
+        target_groups=["acute_homeless"],
+        situation=1,
+        registered_by="handläggare.anna",
+        now=NOW,
+    )
     return Person.register(**(fields | overrides))
 
 
@@ -58,4 +65,7 @@ def test_a_registered_person_is_rebuilt_from_its_event() -> None:
 
     assert isinstance(rebuilt, Person)
     assert (rebuilt.name, rebuilt.birth_year, rebuilt.is_test_data) == (
-        "Tolvan Tolvansson", 1912, True)
+        "Tolvan Tolvansson",
+        1912,
+        True,
+    )

@@ -36,29 +36,40 @@ class AssignApartment:
 class PlacementsApp(TakApplication):
     name = "Placements"
 
-    def __init__(self, env: dict[str, str] | None = None, *, pseudonym_key: str,
-                 district: str = "norrmalm") -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, *, pseudonym_key: str, district: str = "norrmalm"
+    ) -> None:
         super().__init__(env)
         self.district = district
         self._pseudonym_key = pseudonym_key
 
     def add_apartment(self, command: AddApartment, *, now: datetime) -> tuple[UUID, int]:
         """Add the apartment; returns its id and the log position."""
-        apartment = Apartment.add(district=self.district, kind=command.kind.value,
-                                  address=command.address, added_by=command.added_by, now=now,
-                                  is_test_data=command.is_test_data)
+        apartment = Apartment.add(
+            district=self.district,
+            kind=command.kind.value,
+            address=command.address,
+            added_by=command.added_by,
+            now=now,
+            is_test_data=command.is_test_data,
+        )
         return apartment.id, self.save_or_conflict(apartment)
 
-    def assign_apartment(self, apartment_id: UUID, command: AssignApartment, *,
-                         now: datetime) -> tuple[UUID, int]:
+    def assign_apartment(
+        self, apartment_id: UUID, command: AssignApartment, *, now: datetime
+    ) -> tuple[UUID, int]:
         """Assign the apartment; returns the placement's id and the log position."""
         number = normalise(command.personal_identity_number, today=now.date())
         apartment = self.get_apartment(apartment_id)
         placement_id = apartment.assign(
             personal_identity_number=number,
             person_pseudonym=pseudonym(number, self._pseudonym_key),
-            assigned_on=command.assigned_on, request_id=command.request_id,
-            assigned_by=command.assigned_by, now=now, is_test_data=command.is_test_data)
+            assigned_on=command.assigned_on,
+            request_id=command.request_id,
+            assigned_by=command.assigned_by,
+            now=now,
+            is_test_data=command.is_test_data,
+        )
         return placement_id, self.save_or_conflict(apartment)
 
     def get_apartment(self, apartment_id: UUID, *, version: int | None = None) -> Apartment:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -19,16 +19,24 @@ from tak_platform.identity import InvalidIdentityNumber
 from tak_platform.producer import idempotency_store, open_application, producer_app
 
 
-def create_app(settings: PlacementsSettings,
-               now: Callable[[], datetime] | None = None) -> FastAPI:
-    app = open_application(PlacementsApp, settings, district=settings.district,
-                           pseudonym_key=settings.pseudonym_key.get_secret_value())
+def create_app(settings: PlacementsSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
+    app = open_application(
+        PlacementsApp,
+        settings,
+        district=settings.district,
+        pseudonym_key=settings.pseudonym_key.get_secret_value(),
+    )
     api = producer_app(
-        settings, app, to_integration, title="Tak placements",
+        settings,
+        app,
+        to_integration,
+        title="Tak placements",
         description="The housing chain (*vård- och boendekedjan*): a district's housing "
-                    "coordinators (*bosamordnare*) administer its apartments and assign them.")
-    api.state.services = Services(app=app, idempotency=idempotency_store(app),
-                                  now=now or (lambda: datetime.now(UTC)))
+        "coordinators (*bosamordnare*) administer its apartments and assign them.",
+    )
+    api.state.services = Services(
+        app=app, idempotency=idempotency_store(app), now=now or (settings.now)
+    )
     api.include_router(add_apartment_router)
     api.include_router(assign_apartment_router)
     api.include_router(get_apartment_router)

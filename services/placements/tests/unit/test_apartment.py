@@ -16,15 +16,25 @@ PSEUDONYM = "p" * 64
 
 
 def add(**overrides: Any) -> Apartment:
-    fields: dict[str, Any] = dict(district="norrmalm", kind="training", address="Gatan 1, 1 tr",
-                                  added_by="bosamordnare.bo", now=NOW)
+    fields: dict[str, Any] = dict(
+        district="norrmalm",
+        kind="training",
+        address="Gatan 1, 1 tr",
+        added_by="bosamordnare.bo",
+        now=NOW,
+    )
     return Apartment.add(**(fields | overrides))
 
 
 def assign(apartment: Apartment, pseudonym: str = PSEUDONYM, **overrides: Any) -> Any:
-    fields: dict[str, Any] = dict(personal_identity_number="191212121212",
-                                  person_pseudonym=pseudonym, assigned_on=date(2025, 3, 17),
-                                  request_id=None, assigned_by="bosamordnare.bo", now=NOW)
+    fields: dict[str, Any] = dict(
+        personal_identity_number="191212121212",
+        person_pseudonym=pseudonym,
+        assigned_on=date(2025, 3, 17),
+        request_id=None,
+        assigned_by="bosamordnare.bo",
+        now=NOW,
+    )
     return apartment.assign(**(fields | overrides))
 
 
@@ -45,7 +55,9 @@ def test_assigning_a_vacant_apartment_starts_a_placement() -> None:
     assert apartment.placement is not None
     assert apartment.placement.placement_id == placement_id
     assert (apartment.placement.assigned_on, apartment.placement.request_id) == (
-        date(2025, 3, 17), request_id)
+        date(2025, 3, 17),
+        request_id,
+    )
 
 
 def test_assigning_an_occupied_apartment_is_refused() -> None:

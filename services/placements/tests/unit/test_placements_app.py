@@ -17,10 +17,19 @@ from tak_platform.weeding import Redacted
 
 KEY = "k" * 32
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
-TRAINING = AddApartment(kind=ApartmentKind.TRAINING, address="Gatan 1, 1 tr",
-                        added_by="bosamordnare.bo", is_test_data=False)
-TOLVAN = AssignApartment(personal_identity_number="19121212-1212", assigned_on=date(2025, 3, 17),
-                         request_id=None, assigned_by="bosamordnare.bo", is_test_data=True)
+TRAINING = AddApartment(
+    kind=ApartmentKind.TRAINING,
+    address="Gatan 1, 1 tr",
+    added_by="bosamordnare.bo",
+    is_test_data=False,
+)
+TOLVAN = AssignApartment(
+    personal_identity_number="19121212-1212",
+    assigned_on=date(2025, 3, 17),
+    request_id=None,
+    assigned_by="bosamordnare.bo",
+    is_test_data=True,
+)
 
 
 @pytest.fixture
@@ -43,7 +52,8 @@ def test_an_added_apartment_reads_back_vacant(app: PlacementsApp, apartment_id: 
 
 
 def test_an_assignment_is_stored_with_the_residents_pseudonym(
-        app: PlacementsApp, apartment_id: UUID) -> None:
+    app: PlacementsApp, apartment_id: UUID
+) -> None:
     placement_id, position = app.assign_apartment(apartment_id, TOLVAN, now=NOW)
 
     placement = app.get_apartment(apartment_id).placement
@@ -55,7 +65,8 @@ def test_an_assignment_is_stored_with_the_residents_pseudonym(
 
 
 def test_assigning_an_occupied_apartment_is_refused_and_stores_nothing(
-        app: PlacementsApp, apartment_id: UUID) -> None:
+    app: PlacementsApp, apartment_id: UUID
+) -> None:
     app.assign_apartment(apartment_id, TOLVAN, now=NOW)
     other = replace(TOLVAN, personal_identity_number="19850709-9805")
 
@@ -66,8 +77,7 @@ def test_assigning_an_occupied_apartment_is_refused_and_stores_nothing(
     assert app.recorder.max_notification_id() == 2
 
 
-def test_a_wrong_check_digit_refuses_the_assignment(
-        app: PlacementsApp, apartment_id: UUID) -> None:
+def test_a_wrong_check_digit_refuses_the_assignment(app: PlacementsApp, apartment_id: UUID) -> None:
     wrong = replace(TOLVAN, personal_identity_number="19121212-1213")
 
     with pytest.raises(InvalidIdentityNumber):
@@ -82,13 +92,15 @@ def test_assigning_an_unknown_apartment_is_not_found(app: PlacementsApp) -> None
 
 
 def test_destroying_the_residents_key_destroys_their_number_but_not_the_apartments_data(
-        app: PlacementsApp, apartment_id: UUID) -> None:
+    app: PlacementsApp, apartment_id: UUID
+) -> None:
     app.assign_apartment(apartment_id, TOLVAN, now=NOW)
 
     app.keystore.destroy(person_subject_id(pseudonym("191212121212", KEY)))
 
-    added, assigned = (app.mapper.to_domain_event(s) for s in app.recorder.select_events(
-        apartment_id))
+    added, assigned = (
+        app.mapper.to_domain_event(s) for s in app.recorder.select_events(apartment_id)
+    )
     assert isinstance(added, Apartment.Added)
     assert added.address == "Gatan 1, 1 tr"
     assert isinstance(assigned, Redacted)

@@ -6,10 +6,16 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-APARTMENT: dict[str, Any] = {"kind": "trial", "address": "Gatan 1, 1 tr",
-                             "added_by": "bosamordnare.bo"}
-TOLVAN: dict[str, Any] = {"personal_identity_number": "19121212-1212",
-                          "assigned_on": "2025-03-17", "assigned_by": "bosamordnare.bo"}
+APARTMENT: dict[str, Any] = {
+    "kind": "trial",
+    "address": "Gatan 1, 1 tr",
+    "added_by": "bosamordnare.bo",
+}
+TOLVAN: dict[str, Any] = {
+    "personal_identity_number": "19121212-1212",
+    "assigned_on": "2025-03-17",
+    "assigned_by": "bosamordnare.bo",
+}
 
 
 def add(client: TestClient) -> str:
@@ -38,8 +44,11 @@ def test_assigning_a_vacant_apartment_answers_201_and_occupies_it(client: TestCl
     assert response.json()["position"] == 2
     apartment = client.get(f"/api/apartments/{apartment_id}").json()
     assert apartment["occupied"] is True
-    assert apartment["placement"] == {"placement_id": response.json()["placement_id"],
-                                      "assigned_on": "2025-03-17", "request_id": None}
+    assert apartment["placement"] == {
+        "placement_id": response.json()["placement_id"],
+        "assigned_on": "2025-03-17",
+        "request_id": None,
+    }
     assert "191212121212" not in str(apartment)
 
 
@@ -47,8 +56,10 @@ def test_assigning_an_occupied_apartment_is_409(client: TestClient) -> None:
     apartment_id = add(client)
     client.post(f"/api/apartments/{apartment_id}/assignments", json=TOLVAN)
 
-    response = client.post(f"/api/apartments/{apartment_id}/assignments",
-                           json=TOLVAN | {"personal_identity_number": "19850709-9805"})
+    response = client.post(
+        f"/api/apartments/{apartment_id}/assignments",
+        json=TOLVAN | {"personal_identity_number": "19850709-9805"},
+    )
 
     assert response.status_code == 409
     (error,) = response.json()["detail"]
@@ -57,7 +68,8 @@ def test_assigning_an_occupied_apartment_is_409(client: TestClient) -> None:
 
 
 def test_a_retried_assignment_with_its_idempotency_key_is_not_a_conflict(
-        client: TestClient) -> None:
+    client: TestClient,
+) -> None:
     apartment_id = add(client)
     url, headers = f"/api/apartments/{apartment_id}/assignments", {"Idempotency-Key": "a-1"}
 
@@ -73,8 +85,7 @@ def test_one_idempotency_key_for_two_apartments_is_refused(client: TestClient) -
     first, second = add(client), add(client)
     client.post(f"/api/apartments/{first}/assignments", json=TOLVAN, headers=headers)
 
-    response = client.post(f"/api/apartments/{second}/assignments", json=TOLVAN,
-                           headers=headers)
+    response = client.post(f"/api/apartments/{second}/assignments", json=TOLVAN, headers=headers)
 
     assert response.status_code == 422
     assert client.get(f"/api/apartments/{second}").json()["occupied"] is False
@@ -83,8 +94,10 @@ def test_one_idempotency_key_for_two_apartments_is_refused(client: TestClient) -
 def test_a_wrong_check_digit_is_422_naming_the_field(client: TestClient) -> None:
     apartment_id = add(client)
 
-    response = client.post(f"/api/apartments/{apartment_id}/assignments",
-                           json=TOLVAN | {"personal_identity_number": "19121212-1213"})
+    response = client.post(
+        f"/api/apartments/{apartment_id}/assignments",
+        json=TOLVAN | {"personal_identity_number": "19121212-1213"},
+    )
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "personal_identity_number"]
@@ -101,5 +114,4 @@ def test_an_unknown_apartment_is_404(client: TestClient) -> None:
     unknown = "00000000-0000-4000-8000-000000000000"
 
     assert client.get(f"/api/apartments/{unknown}").status_code == 404
-    assert client.post(f"/api/apartments/{unknown}/assignments",
-                       json=TOLVAN).status_code == 404
+    assert client.post(f"/api/apartments/{unknown}/assignments", json=TOLVAN).status_code == 404

@@ -14,11 +14,21 @@ REQUEST_ID = uuid4()
 
 
 def events() -> tuple[Apartment, list[object]]:
-    apartment = Apartment.add(district="norrmalm", kind="emergency", address="Gatan 1, 1 tr",
-                              added_by="bosamordnare.bo", now=NOW)
-    apartment.assign(personal_identity_number="191212121212", person_pseudonym="p" * 64,
-                     assigned_on=date(2025, 3, 17), request_id=REQUEST_ID,
-                     assigned_by="bosamordnare.bo", now=NOW)
+    apartment = Apartment.add(
+        district="norrmalm",
+        kind="emergency",
+        address="Gatan 1, 1 tr",
+        added_by="bosamordnare.bo",
+        now=NOW,
+    )
+    apartment.assign(
+        personal_identity_number="191212121212",
+        person_pseudonym="p" * 64,
+        assigned_on=date(2025, 3, 17),
+        request_id=REQUEST_ID,
+        assigned_by="bosamordnare.bo",
+        now=NOW,
+    )
     return apartment, list(apartment.collect_events())
 
 
@@ -35,9 +45,13 @@ def test_an_assignment_publishes_apartment_assigned_with_coded_facts() -> None:
     (publication,) = to_integration(assigned)
 
     assert publication.event == ApartmentAssigned(
-        apartment_id=apartment.id, placement_id=apartment.placement.placement_id,
-        person_pseudonym="p" * 64, kind=ApartmentKind.EMERGENCY, assigned_on=date(2025, 3, 17),
-        request_id=REQUEST_ID)
+        apartment_id=apartment.id,
+        placement_id=apartment.placement.placement_id,
+        person_pseudonym="p" * 64,
+        kind=ApartmentKind.EMERGENCY,
+        assigned_on=date(2025, 3, 17),
+        request_id=REQUEST_ID,
+    )
     assert publication.subject_id == str(apartment.id)
 
 

@@ -115,6 +115,12 @@ class TakApplication(Application[UUID]):
             aggregate: Any = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.__name__} with id {aggregate_id}", field="id") from None
+        if version is not None and aggregate.version < version:
+            raise NotFound(
+                f"{cls.__name__} {aggregate_id} has no version {version};"
+                f" it is at {aggregate.version}",
+                field="version",
+            )
         if isinstance(aggregate, WeededAggregate):
             raise Gone(f"{cls.__name__} {aggregate_id} was weeded on {aggregate.weeded_on}")
         if not isinstance(aggregate, cls):

@@ -2,7 +2,8 @@
 
 The key is reserved before the command runs and the response stored after it; a retry with
 the same key and body gets the stored response, with another body a 422, and while the first
-is still running a 409. A reservation whose command failed is released so the retry can run.
+is still running a 409. A reservation whose command failed is released so the retry can run;
+one whose process died mid-command is taken over by a retry after a minute.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from eventsourcing.postgres import PostgresDatastore
 from tak_platform.errors import Conflict, Invalid
 
 Response = tuple[int, Any]
+ABANDONED_AFTER_SECONDS = 60.0
+"""A reservation never completed for this long (its process died mid-command) is taken over."""
 
 
 class IdempotencyStore(Protocol):
@@ -103,8 +106,12 @@ class PostgresIdempotencyStore:
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(
                 "INSERT INTO idempotency_keys (key, fingerprint) VALUES (%s, %s)"
-                " ON CONFLICT (key) DO NOTHING RETURNING key",
-                (key, fingerprint),
+                " ON CONFLICT (key) DO UPDATE SET created_at = now()"
+                " WHERE idempotency_keys.status IS NULL"
+                " AND idempotency_keys.fingerprint = EXCLUDED.fingerprint"
+                " AND idempotency_keys.created_at < now() - make_interval(secs => %s)"
+                " RETURNING key",
+                (key, fingerprint, ABANDONED_AFTER_SECONDS),
             )
             if curs.fetchone() is not None:
                 return None

@@ -84,14 +84,20 @@ class Runtime:
 
     async def _declare(self) -> None:
         assert self.nats is not None
-        config = stream_config(self.settings.stream_name, self.settings.stream_subjects)
+        config = stream_config(
+            self.settings.stream_name, self.settings.stream_subjects, self.settings.stream_replicas
+        )
+        state = self.states.setdefault("stream", WorkerState(f"stream {config.name}"))
         while not self._stop.is_set():
             try:
                 await declare_stream(self.nats.jetstream(), config)
+                state.running, state.last_error = True, None
                 return
-            except (TimeoutError, OSError) as exc:
-                log.warning("could not declare stream %s: %s", config.name, exc)
-                await asyncio.sleep(1.0)
+            except Exception as exc:  # reported on /health and retried; workers wait for it
+                log.exception("could not declare stream %s", config.name)
+                state.last_error = f"{type(exc).__name__}: {exc}"
+                state.restarts += 1
+                await _pause(self._stop, 2.0)
 
     async def _supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         state = self.states.setdefault(name, WorkerState(name))

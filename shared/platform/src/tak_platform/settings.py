@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +34,10 @@ class ServiceSettings(BaseSettings):
     """The JetStream stream this service's subjects land in."""
     stream_subjects: list[str] = Field(default_factory=lambda: ["tak.>"])
     """What that stream captures: ``tak.>`` on one machine, ``tak.<district>.>`` on a leaf."""
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    """Replicas of that stream: 1 on one machine, 3 in a cluster (DESIGN.md §6)."""
+    time_zone: str = "Europe/Stockholm"
+    """Where the district's days begin and end: dates of steps and deadlines are local."""
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     pseudonym_key: SecretStr = Field(min_length=16)
@@ -47,6 +53,10 @@ class ServiceSettings(BaseSettings):
         if value.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ValueError("TAK_PSEUDONYM_KEY is a placeholder: set a random secret")
         return value
+
+    def now(self) -> datetime:
+        """The service's clock, at its edge: time is passed into the domain, never read there."""
+        return datetime.now(ZoneInfo(self.time_zone))
 
     @property
     def db_name(self) -> str:

@@ -18,10 +18,12 @@ class CaseRuleError(Exception):
 
 
 class EvictionDateBeforeRegistration(CaseRuleError):
-    def __init__(self, eviction_date: date, registered_on: date) -> None:
+    def __init__(
+        self, eviction_date: date, registered_on: date, field: str = "signal.eviction_date"
+    ) -> None:
         super().__init__(
             f"eviction date {eviction_date} lies before the registration ({registered_on})",
-            field="signal.eviction_date",
+            field=field,
             fix="check the date in the Enforcement Authority's decision",
         )
 

@@ -346,6 +346,10 @@ class EvictionCase(Aggregate):
         _happened("decided_on", decided_on, now)
         if dated and eviction_date is None:
             raise MissingEvictionDate(decision)
+        if dated and eviction_date is not None and eviction_date < self.registered_on:
+            raise EvictionDateBeforeRegistration(
+                eviction_date, self.registered_on, field="eviction_date"
+            )
         self._decision_recorded(
             decision=decision,
             decided_on=decided_on,
@@ -544,5 +548,7 @@ def _happened(field: str, on: date, now: datetime) -> None:
 
 
 def _check_eviction_date(signal: Signal, registered_on: date) -> None:
+    if signal.received_on > registered_on:
+        raise NotYetHappened("signal.received_on", signal.received_on)
     if signal.eviction_date is not None and signal.eviction_date < registered_on:
         raise EvictionDateBeforeRegistration(signal.eviction_date, registered_on)

@@ -37,9 +37,19 @@ class Person(Aggregate):
         registered_by: str
         is_test_data: bool
 
-    def __init__(self, district: str, name: str, personal_identity_number: str,
-                 person_pseudonym: str, birth_year: int, gender: str, target_groups: list[str],
-                 situation: int | None, registered_by: str, is_test_data: bool) -> None:
+    def __init__(
+        self,
+        district: str,
+        name: str,
+        personal_identity_number: str,
+        person_pseudonym: str,
+        birth_year: int,
+        gender: str,
+        target_groups: list[str],
+        situation: int | None,
+        registered_by: str,
+        is_test_data: bool,
+    ) -> None:
         self.district = district
         self.name = name
         self.personal_identity_number = personal_identity_number
@@ -52,10 +62,20 @@ class Person(Aggregate):
         self.is_test_data = is_test_data
 
     @classmethod
-    def register(cls, *, district: str, name: str, personal_identity_number: str,
-                 person_pseudonym: str, gender: str, target_groups: list[str],
-                 situation: int | None, registered_by: str, now: datetime,
-                 is_test_data: bool = False) -> Person:
+    def register(
+        cls,
+        *,
+        district: str,
+        name: str,
+        personal_identity_number: str,
+        person_pseudonym: str,
+        gender: str,
+        target_groups: list[str],
+        situation: int | None,
+        registered_by: str,
+        now: datetime,
+        is_test_data: bool = False,
+    ) -> Person:
         """Register a person by their normalised 12-digit number, which gives the birth year.
 
         The situation, when assessed, is one of Socialstyrelsen's four; a person may belong to
@@ -64,11 +84,20 @@ class Person(Aggregate):
         if situation is not None and situation not in SITUATIONS:
             raise UnknownSituation(situation)
         return cls._create(
-            cls.Registered, id=cls.create_id(), timestamp=now, district=district, name=name,
+            cls.Registered,
+            id=cls.create_id(),
+            timestamp=now,
+            district=district,
+            name=name,
             personal_identity_number=personal_identity_number,
-            person_pseudonym=person_pseudonym, birth_year=int(personal_identity_number[:4]),
-            gender=gender, target_groups=list(dict.fromkeys(target_groups)),
-            situation=situation, registered_by=registered_by, is_test_data=is_test_data)
+            person_pseudonym=person_pseudonym,
+            birth_year=int(personal_identity_number[:4]),
+            gender=gender,
+            target_groups=list(dict.fromkeys(target_groups)),
+            situation=situation,
+            registered_by=registered_by,
+            is_test_data=is_test_data,
+        )
 
 
 class UnknownSituation(ValueError):

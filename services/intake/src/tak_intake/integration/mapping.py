@@ -19,9 +19,18 @@ def to_integration(event: Any) -> Sequence[Publication]:
 
 @to_integration.register
 def _(event: Person.Registered) -> Sequence[Publication]:
-    return [Publication(PersonRegistered(
-        person_id=event.originator_id, person_pseudonym=event.person_pseudonym,
-        registered_on=event.timestamp.date(), birth_year=event.birth_year,
-        gender=Gender(event.gender), target_groups=[TargetGroup(g) for g in event.target_groups],
-        situation=event.situation, is_test_data=event.is_test_data,
-    ), subject_id=str(event.originator_id))]
+    return [
+        Publication(
+            PersonRegistered(
+                person_id=event.originator_id,
+                person_pseudonym=event.person_pseudonym,
+                registered_on=event.timestamp.date(),
+                birth_year=event.birth_year,
+                gender=Gender(event.gender),
+                target_groups=[TargetGroup(g) for g in event.target_groups],
+                situation=event.situation,
+                is_test_data=event.is_test_data,
+            ),
+            subject_id=str(event.originator_id),
+        )
+    ]

@@ -67,8 +67,9 @@ class Apartment(Aggregate):
         assigned_by: str
         is_test_data: bool
 
-    def __init__(self, district: str, kind: str, address: str, added_by: str,
-                 is_test_data: bool) -> None:
+    def __init__(
+        self, district: str, kind: str, address: str, added_by: str, is_test_data: bool
+    ) -> None:
         self.district = district
         self.kind = kind
         self.address = address
@@ -77,16 +78,39 @@ class Apartment(Aggregate):
         self.placement: Placement | None = None
 
     @classmethod
-    def add(cls, *, district: str, kind: str, address: str, added_by: str, now: datetime,
-            is_test_data: bool = False) -> Apartment:
+    def add(
+        cls,
+        *,
+        district: str,
+        kind: str,
+        address: str,
+        added_by: str,
+        now: datetime,
+        is_test_data: bool = False,
+    ) -> Apartment:
         """Take an apartment of a kind in the housing chain into the district's stock."""
-        return cls._create(cls.Added, id=cls.create_id(), timestamp=now, district=district,
-                           kind=kind, address=address, added_by=added_by,
-                           is_test_data=is_test_data)
+        return cls._create(
+            cls.Added,
+            id=cls.create_id(),
+            timestamp=now,
+            district=district,
+            kind=kind,
+            address=address,
+            added_by=added_by,
+            is_test_data=is_test_data,
+        )
 
-    def assign(self, *, personal_identity_number: str, person_pseudonym: str, assigned_on: date,
-               request_id: UUID | None, assigned_by: str, now: datetime,
-               is_test_data: bool = False) -> UUID:
+    def assign(
+        self,
+        *,
+        personal_identity_number: str,
+        person_pseudonym: str,
+        assigned_on: date,
+        request_id: UUID | None,
+        assigned_by: str,
+        now: datetime,
+        is_test_data: bool = False,
+    ) -> UUID:
         """Assign the vacant apartment to a person from a day; returns the placement's id.
 
         An occupied apartment cannot be assigned again. The placement is test data when the
@@ -96,20 +120,36 @@ class Apartment(Aggregate):
             raise ApartmentOccupied(self.id)
         placement_id = uuid4()
         self._assigned(
-            placement_id=placement_id, kind=self.kind,
+            placement_id=placement_id,
+            kind=self.kind,
             data_subject_id=person_subject_id(person_pseudonym),
-            personal_identity_number=personal_identity_number, person_pseudonym=person_pseudonym,
-            assigned_on=assigned_on, request_id=request_id, assigned_by=assigned_by,
-            is_test_data=is_test_data or self.is_test_data, timestamp=now)
+            personal_identity_number=personal_identity_number,
+            person_pseudonym=person_pseudonym,
+            assigned_on=assigned_on,
+            request_id=request_id,
+            assigned_by=assigned_by,
+            is_test_data=is_test_data or self.is_test_data,
+            timestamp=now,
+        )
         return placement_id
 
     @event(Assigned)
-    def _assigned(self, placement_id: UUID, kind: str, data_subject_id: UUID,
-                  personal_identity_number: str, person_pseudonym: str, assigned_on: date,
-                  request_id: UUID | None, assigned_by: str, is_test_data: bool,
-                  timestamp: datetime) -> None:
-        self.placement = Placement(placement_id, personal_identity_number, person_pseudonym,
-                                   assigned_on, request_id)
+    def _assigned(
+        self,
+        placement_id: UUID,
+        kind: str,
+        data_subject_id: UUID,
+        personal_identity_number: str,
+        person_pseudonym: str,
+        assigned_on: date,
+        request_id: UUID | None,
+        assigned_by: str,
+        is_test_data: bool,
+        timestamp: datetime,
+    ) -> None:
+        self.placement = Placement(
+            placement_id, personal_identity_number, person_pseudonym, assigned_on, request_id
+        )
 
     @property
     def is_occupied(self) -> bool:
@@ -118,5 +158,8 @@ class Apartment(Aggregate):
 
 class ApartmentOccupied(Conflict):
     def __init__(self, apartment_id: UUID) -> None:
-        super().__init__(f"apartment {apartment_id} is already occupied", field="id",
-                         fix="choose a vacant apartment")
+        super().__init__(
+            f"apartment {apartment_id} is already occupied",
+            field="id",
+            fix="choose a vacant apartment",
+        )

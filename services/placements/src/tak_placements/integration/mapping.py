@@ -19,9 +19,17 @@ def to_integration(event: Any) -> Sequence[Publication]:
 
 @to_integration.register
 def _(event: Apartment.Assigned) -> Sequence[Publication]:
-    return [Publication(ApartmentAssigned(
-        apartment_id=event.originator_id, placement_id=event.placement_id,
-        person_pseudonym=event.person_pseudonym, kind=ApartmentKind(event.kind),
-        assigned_on=event.assigned_on, request_id=event.request_id,
-        is_test_data=event.is_test_data,
-    ), subject_id=str(event.originator_id))]
+    return [
+        Publication(
+            ApartmentAssigned(
+                apartment_id=event.originator_id,
+                placement_id=event.placement_id,
+                person_pseudonym=event.person_pseudonym,
+                kind=ApartmentKind(event.kind),
+                assigned_on=event.assigned_on,
+                request_id=event.request_id,
+                is_test_data=event.is_test_data,
+            ),
+            subject_id=str(event.originator_id),
+        )
+    ]

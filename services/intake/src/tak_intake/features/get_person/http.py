@@ -13,13 +13,19 @@ router = APIRouter(prefix="/api/persons", tags=["persons"])
 
 
 @router.get("/{person_id}", summary="Get a person (optionally as at a version)")
-def get_person(person_id: UUID, container: Container,
-               version: int | None = Query(default=None, ge=1)) -> dict[str, Any]:
+def get_person(
+    person_id: UUID, container: Container, version: int | None = Query(default=None, ge=1)
+) -> dict[str, Any]:
     person = container.app.get_person(person_id, version=version)
     return {
-        "person_id": str(person.id), "version": person.version, "district": person.district,
-        "name": person.name, "birth_year": person.birth_year, "gender": person.gender,
-        "target_groups": person.target_groups, "situation": person.situation,
+        "person_id": str(person.id),
+        "version": person.version,
+        "district": person.district,
+        "name": person.name,
+        "birth_year": person.birth_year,
+        "gender": person.gender,
+        "target_groups": person.target_groups,
+        "situation": person.situation,
         "registered_by": person.registered_by,
         "registered_on": person.created_on.date().isoformat(),
         "is_test_data": person.is_test_data,

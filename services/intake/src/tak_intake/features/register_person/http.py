@@ -24,23 +24,35 @@ class RegisterPersonIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="The person's full name.")
     personal_identity_number: str = Field(
         description="*Personnummer* or *samordningsnummer*, YYYYMMDD-NNNN; the check digit is "
-                    "verified and the birth year taken from it.")
+        "verified and the birth year taken from it."
+    )
     gender: Gender
     target_groups: list[TargetGroup] = Field(
-        default_factory=list, max_length=len(TargetGroup),
-        description="The city's target groups the person belongs to; may be several.")
+        default_factory=list,
+        max_length=len(TargetGroup),
+        description="The city's target groups the person belongs to; may be several.",
+    )
     situation: int | None = Field(
-        default=None, ge=1, le=4,
-        description="Socialstyrelsen's homelessness situation 1–4, when assessed.")
-    registered_by: str = Field(min_length=1, max_length=100,
-                               description="The caseworker (*handläggare*) registering.")
+        default=None,
+        ge=1,
+        le=4,
+        description="Socialstyrelsen's homelessness situation 1–4, when assessed.",
+    )
+    registered_by: str = Field(
+        min_length=1, max_length=100, description="The caseworker (*handläggare*) registering."
+    )
     is_test_data: bool = Field(default=False, description="True for synthetic demo/test data.")
 
     def command(self) -> RegisterPerson:
         return RegisterPerson(
-            name=self.name, personal_identity_number=self.personal_identity_number,
-            gender=self.gender, target_groups=self.target_groups, situation=self.situation,
-            registered_by=self.registered_by, is_test_data=self.is_test_data)
+            name=self.name,
+            personal_identity_number=self.personal_identity_number,
+            gender=self.gender,
+            target_groups=self.target_groups,
+            situation=self.situation,
+            registered_by=self.registered_by,
+            is_test_data=self.is_test_data,
+        )
 
 
 class PersonRegisteredOut(BaseModel):
@@ -48,15 +60,20 @@ class PersonRegisteredOut(BaseModel):
     position: int = Field(description="The event's position in the service's log.")
 
 
-@router.post("", status_code=201, response_model=PersonRegisteredOut,
-             summary="Register a person")
-def register_person(body: RegisterPersonIn, container: Container,
-                    idempotency_key: Annotated[str | None, Header()] = None) -> Any:
+@router.post("", status_code=201, response_model=PersonRegisteredOut, summary="Register a person")
+def register_person(
+    body: RegisterPersonIn,
+    container: Container,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Any:
     def command() -> tuple[int, dict[str, Any]]:
         person_id, position = container.app.register_person(body.command(), now=container.now())
         return 201, {"person_id": str(person_id), "position": position}
 
-    status, out = run_idempotent(container.idempotency, idempotency_key,
-                                 fingerprint("register_person", body.model_dump(mode="json")),
-                                 command)
+    status, out = run_idempotent(
+        container.idempotency,
+        idempotency_key,
+        fingerprint("register_person", body.model_dump(mode="json")),
+        command,
+    )
     return JSONResponse(out, status_code=status)

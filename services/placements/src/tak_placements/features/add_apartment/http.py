@@ -21,16 +21,25 @@ class AddApartmentIn(BaseModel):
     """One of the district's apartments in the housing chain."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: ApartmentKind = Field(description="Training, trial, social-psychiatry, service "
-                                            "housing, emergency or Housing First.")
+    kind: ApartmentKind = Field(
+        description="Training, trial, social-psychiatry, service "
+        "housing, emergency or Housing First."
+    )
     address: str = Field(min_length=1, max_length=300)
-    added_by: str = Field(min_length=1, max_length=100,
-                          description="The housing coordinator (*bosamordnare*) adding it.")
+    added_by: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The housing coordinator (*bosamordnare*) adding it.",
+    )
     is_test_data: bool = Field(default=False, description="True for synthetic demo/test data.")
 
     def command(self) -> AddApartment:
-        return AddApartment(kind=self.kind, address=self.address, added_by=self.added_by,
-                            is_test_data=self.is_test_data)
+        return AddApartment(
+            kind=self.kind,
+            address=self.address,
+            added_by=self.added_by,
+            is_test_data=self.is_test_data,
+        )
 
 
 class ApartmentAddedOut(BaseModel):
@@ -39,13 +48,19 @@ class ApartmentAddedOut(BaseModel):
 
 
 @router.post("", status_code=201, response_model=ApartmentAddedOut, summary="Add an apartment")
-def add_apartment(body: AddApartmentIn, container: Container,
-                  idempotency_key: Annotated[str | None, Header()] = None) -> Any:
+def add_apartment(
+    body: AddApartmentIn,
+    container: Container,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Any:
     def command() -> tuple[int, dict[str, Any]]:
         apartment_id, position = container.app.add_apartment(body.command(), now=container.now())
         return 201, {"apartment_id": str(apartment_id), "position": position}
 
-    status, out = run_idempotent(container.idempotency, idempotency_key,
-                                 fingerprint("add_apartment", body.model_dump(mode="json")),
-                                 command)
+    status, out = run_idempotent(
+        container.idempotency,
+        idempotency_key,
+        fingerprint("add_apartment", body.model_dump(mode="json")),
+        command,
+    )
     return JSONResponse(out, status_code=status)

@@ -22,19 +22,27 @@ class AssignApartmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     personal_identity_number: str = Field(
-        description="The resident's *personnummer*, YYYYMMDD-NNNN; the check digit is verified.")
+        description="The resident's *personnummer*, YYYYMMDD-NNNN; the check digit is verified."
+    )
     assigned_on: date = Field(description="The first day of the placement.")
     request_id: UUID | None = Field(
-        default=None, description="The emergency-apartment request this answers, if any.")
-    assigned_by: str = Field(min_length=1, max_length=100,
-                             description="The housing coordinator (*bosamordnare*) assigning.")
+        default=None, description="The emergency-apartment request this answers, if any."
+    )
+    assigned_by: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The housing coordinator (*bosamordnare*) assigning.",
+    )
     is_test_data: bool = Field(default=False, description="True for a synthetic person.")
 
     def command(self) -> AssignApartment:
         return AssignApartment(
             personal_identity_number=self.personal_identity_number,
-            assigned_on=self.assigned_on, request_id=self.request_id,
-            assigned_by=self.assigned_by, is_test_data=self.is_test_data)
+            assigned_on=self.assigned_on,
+            request_id=self.request_id,
+            assigned_by=self.assigned_by,
+            is_test_data=self.is_test_data,
+        )
 
 
 class ApartmentAssignedOut(BaseModel):
@@ -42,14 +50,23 @@ class ApartmentAssignedOut(BaseModel):
     position: int = Field(description="The event's position in the service's log.")
 
 
-@router.post("/{apartment_id}/assignments", status_code=201,
-             response_model=ApartmentAssignedOut, summary="Assign a vacant apartment",
-             responses={409: {"description": "The apartment is already occupied."}})
-def assign_apartment(apartment_id: UUID, body: AssignApartmentIn, container: Container,
-                     idempotency_key: Annotated[str | None, Header()] = None) -> Any:
+@router.post(
+    "/{apartment_id}/assignments",
+    status_code=201,
+    response_model=ApartmentAssignedOut,
+    summary="Assign a vacant apartment",
+    responses={409: {"description": "The apartment is already occupied."}},
+)
+def assign_apartment(
+    apartment_id: UUID,
+    body: AssignApartmentIn,
+    container: Container,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Any:
     def command() -> tuple[int, dict[str, Any]]:
         placement_id, position = container.app.assign_apartment(
-            apartment_id, body.command(), now=container.now())
+            apartment_id, body.command(), now=container.now()
+        )
         return 201, {"placement_id": str(placement_id), "position": position}
 
     print_ = fingerprint("assign_apartment", [str(apartment_id), body.model_dump(mode="json")])

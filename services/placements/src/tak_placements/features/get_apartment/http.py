@@ -14,20 +14,28 @@ router = APIRouter(prefix="/api/apartments", tags=["apartments"])
 
 
 @router.get("/{apartment_id}", summary="Get an apartment (optionally as at a version)")
-def get_apartment(apartment_id: UUID, container: Container,
-                  version: int | None = Query(default=None, ge=1)) -> dict[str, Any]:
+def get_apartment(
+    apartment_id: UUID, container: Container, version: int | None = Query(default=None, ge=1)
+) -> dict[str, Any]:
     apartment = container.app.get_apartment(apartment_id, version=version)
     return {
-        "apartment_id": str(apartment.id), "version": apartment.version,
-        "district": apartment.district, "kind": apartment.kind, "address": apartment.address,
-        "added_by": apartment.added_by, "occupied": apartment.is_occupied,
-        "placement": _placement(apartment.placement), "is_test_data": apartment.is_test_data,
+        "apartment_id": str(apartment.id),
+        "version": apartment.version,
+        "district": apartment.district,
+        "kind": apartment.kind,
+        "address": apartment.address,
+        "added_by": apartment.added_by,
+        "occupied": apartment.is_occupied,
+        "placement": _placement(apartment.placement),
+        "is_test_data": apartment.is_test_data,
     }
 
 
 def _placement(placement: Placement | None) -> dict[str, Any] | None:
     if placement is None:
         return None
-    return {"placement_id": str(placement.placement_id),
-            "assigned_on": placement.assigned_on.isoformat(),
-            "request_id": str(placement.request_id) if placement.request_id else None}
+    return {
+        "placement_id": str(placement.placement_id),
+        "assigned_on": placement.assigned_on.isoformat(),
+        "request_id": str(placement.request_id) if placement.request_id else None,
+    }

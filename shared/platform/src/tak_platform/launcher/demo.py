@@ -266,8 +266,8 @@ class _Case:
     def _moved(self, applied: bool) -> None:
         if applied and self.applications.withdraws():
             self._decision("application_withdrawn")
-        elif applied:
-            self._decision("eviction_date_set", self._weeks_after(3, 7))
+        # An eviction date set before the case's registration (today, for this backfilled
+        # year) is refused, so historic cases carry no date decision.
         on = self.days.after(self.rng, 7, 20)
         moved_to = self.rng.choices(MOVED_TO, weights=[30, 30, 20, 10, 10])[0]
         self.plan.add("closure", outcome="moved", on=on, moved_to=moved_to)
@@ -283,7 +283,7 @@ class _Case:
         """On the day set, never in the future; children get an alternative unless the case
         is the one that shows the alert."""
         last = self.today - timedelta(days=2)  # the service's clock may be a day behind ours
-        on = min(self._decision("eviction_date_set", self._weeks_after(3, 8)), last)
+        on = min(date.fromisoformat(self.days.after(self.rng, 21, 56)), last)
         kids = self.plan.threat["children"]
         registered = sum(1 for c in kids if c["registered_at_address"])
         body: dict[str, Any] = {"children_registered": registered}

@@ -9,6 +9,7 @@ ends; a key-encryption key (KEK) outside the database keeps them out of dumps.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import threading
 import time
@@ -36,6 +37,8 @@ class KeyStore(Protocol):
     def prepare(self, subject_ids: set[UUID]) -> None: ...
     def load(self, subject_ids: set[UUID]) -> None: ...
 
+
+log = logging.getLogger(__name__)
 
 DESTROYED_CHANNEL = "tak_subject_key_destroyed"
 
@@ -208,8 +211,17 @@ class KeyEvictions(threading.Thread):
         self.listening = threading.Event()
 
     def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._listen()
+            except psycopg.OperationalError as exc:
+                log.warning("key evictions lost the database (%s); reconnecting", exc)
+                self._stopping.wait(1.0)
+
+    def _listen(self) -> None:
         with psycopg.connect(self._url, autocommit=True) as conn:
             conn.execute(f"LISTEN {DESTROYED_CHANNEL}")
+            self._cache.clear()  # destructions missed while not listening
             self.listening.set()
             while not self._stopping.is_set():
                 for notify in conn.notifies(timeout=0.5):

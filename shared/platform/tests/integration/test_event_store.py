@@ -90,3 +90,29 @@ def test_a_key_destroyed_by_another_process_is_forgotten_here_within_moments(
 
 def _first(app: LedgerApp) -> Any:
     return app.recorder.select_notifications(start=1, limit=1)[0]
+
+
+def test_key_evictions_listen_again_after_losing_the_database(
+    make_database: Callable[[str], str],
+) -> None:
+    url = make_database("ledger")
+    here, there = LedgerApp.for_database(url), LedgerApp.for_database(url)
+    note = Note.write(SECRET)
+    here.save(note)
+    evictions = here.key_evictions
+    assert evictions is not None and evictions.listening.wait(5)
+    evictions.listening.clear()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE query LIKE 'LISTEN tak_subject_key_destroyed%'"
+        )
+    assert evictions.listening.wait(10), "did not listen again"
+    assert here.repository.get(note.id).text == SECRET
+    there.weed(note.id, [note.id], reason="gallring")
+    deadline = time.monotonic() + 5
+    while not isinstance(here.mapper.to_domain_event(_first(here)), Redacted):
+        assert time.monotonic() < deadline, "the destroyed key is still cached here"
+        time.sleep(0.05)
+    here.close()
+    there.close()

@@ -21,16 +21,15 @@ from tak_evictions.features.work_the_case.http import router as work_the_case_ro
 from tak_evictions.integration.mapping import to_integration
 from tak_evictions.projections import work_list
 from tak_evictions.settings import EvictionsSettings
-from tak_platform.dependencies import Services
 from tak_platform.follower import Follower
 from tak_platform.http import invalid_field, problem
 from tak_platform.identity import InvalidIdentityNumber
-from tak_platform.producer import idempotency_store, open_application, producer_app
+from tak_platform.producer import open_application, producer_app
 from tak_platform.runtime import Worker
 
 
 def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
-    clock = now or (settings.now)
+    clock = now or settings.now
     app = open_application(
         EvictionsApp,
         settings,
@@ -54,16 +53,15 @@ def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None =
         health_extra=reading.health,
         workers=_consumers(settings, app, clock),
         local_workers={"work_list": reading.run},
+        routers=(
+            register_threat_router,
+            get_case_router,
+            work_the_case_router,
+            close_case_router,
+            work_list_router,
+        ),
+        now=clock,
     )
-    api.state.services = Services(app=app, idempotency=idempotency_store(app), now=clock)
-    for router in (
-        register_threat_router,
-        get_case_router,
-        work_the_case_router,
-        close_case_router,
-        work_list_router,
-    ):
-        api.include_router(router)
     invalid_field(api, InvalidIdentityNumber, "tenant.personal_identity_number")
     api.add_exception_handler(CaseRuleError, _refused)  # type: ignore[arg-type]
     return api

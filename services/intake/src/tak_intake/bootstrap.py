@@ -12,10 +12,9 @@ from tak_intake.features.get_person.http import router as get_person_router
 from tak_intake.features.register_person.http import router as register_person_router
 from tak_intake.integration.mapping import to_integration
 from tak_intake.settings import IntakeSettings
-from tak_platform.dependencies import Services
 from tak_platform.http import invalid_field
 from tak_platform.identity import InvalidIdentityNumber
-from tak_platform.producer import idempotency_store, open_application, producer_app
+from tak_platform.producer import open_application, producer_app
 
 
 def create_app(settings: IntakeSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
@@ -32,11 +31,8 @@ def create_app(settings: IntakeSettings, now: Callable[[], datetime] | None = No
         title="Tak intake",
         description="Intake (*mottagning*): a district's caseworkers (*handläggare*) register "
         "people in homelessness or at risk of it.",
+        routers=(register_person_router, get_person_router),
+        now=now,
     )
-    api.state.services = Services(
-        app=app, idempotency=idempotency_store(app), now=now or (settings.now)
-    )
-    api.include_router(register_person_router)
-    api.include_router(get_person_router)
     invalid_field(api, InvalidIdentityNumber, "personal_identity_number")
     return api

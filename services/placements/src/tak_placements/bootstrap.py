@@ -13,10 +13,9 @@ from tak_placements.features.assign_apartment.http import router as assign_apart
 from tak_placements.features.get_apartment.http import router as get_apartment_router
 from tak_placements.integration.mapping import to_integration
 from tak_placements.settings import PlacementsSettings
-from tak_platform.dependencies import Services
 from tak_platform.http import invalid_field
 from tak_platform.identity import InvalidIdentityNumber
-from tak_platform.producer import idempotency_store, open_application, producer_app
+from tak_platform.producer import open_application, producer_app
 
 
 def create_app(settings: PlacementsSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
@@ -33,12 +32,8 @@ def create_app(settings: PlacementsSettings, now: Callable[[], datetime] | None 
         title="Tak placements",
         description="The housing chain (*vård- och boendekedjan*): a district's housing "
         "coordinators (*bosamordnare*) administer its apartments and assign them.",
+        routers=(add_apartment_router, assign_apartment_router, get_apartment_router),
+        now=now,
     )
-    api.state.services = Services(
-        app=app, idempotency=idempotency_store(app), now=now or (settings.now)
-    )
-    api.include_router(add_apartment_router)
-    api.include_router(assign_apartment_router)
-    api.include_router(get_apartment_router)
     invalid_field(api, InvalidIdentityNumber, "personal_identity_number")
     return api

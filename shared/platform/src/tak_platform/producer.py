@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client
 
 from tak_platform.application import TakApplication
+from tak_platform.dependencies import Services
 from tak_platform.http import HealthExtra, create_service_app
 from tak_platform.idempotency import (
     IdempotencyStore,
@@ -51,13 +53,17 @@ def producer_app(
     health_extra: HealthExtra | None = None,
     workers: dict[str, Worker] | None = None,
     local_workers: dict[str, LocalWorker] | None = None,
+    routers: Sequence[APIRouter] = (),
+    now: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The FastAPI app of a producing service, with its relay when it has a database.
 
     ``workers`` need NATS (consumers), ``local_workers`` only the database (read-model
     followers); all run supervised beside the API and are drained at shutdown.
     ``on_startup`` / ``on_shutdown`` open and close the service's own resources (a read model's
-    pool); ``health_extra`` adds what they report to ``/health``.
+    pool); ``health_extra`` adds what they report to ``/health``. Request handlers get the
+    app, its idempotency store and the clock (``now``, the district's local time by default)
+    from ``tak_platform.dependencies``.
     """
     runtime = Runtime(settings, dict(workers or {}), dict(local_workers or {}))
     relay = None
@@ -72,7 +78,7 @@ def producer_app(
             batch_size=settings.relay_batch_size,
         )
         runtime.workers["relay"] = _relay_worker(relay)
-    return create_service_app(
+    api = create_service_app(
         runtime,
         title=title,
         description=description,
@@ -82,6 +88,12 @@ def producer_app(
         on_startup=on_startup,
         on_shutdown=_then_close(on_shutdown, app),
     )
+    api.state.services = Services(
+        app=app, idempotency=idempotency_store(app), now=now or settings.now
+    )
+    for router in routers:
+        api.include_router(router)
+    return api
 
 
 def _then_close(

@@ -26,7 +26,7 @@ from tak_evictions.domain.values import (
     Tenant,
 )
 from tak_platform.application import TakApplication
-from tak_platform.identity import normalise, pseudonym
+from tak_platform.identity import normalise
 from tak_platform.mapper import sealed_subjects
 from tak_platform.weeding import WeededAggregate
 
@@ -74,13 +74,6 @@ class EvictionsApp(TakApplication):
         "evictions.closure": Closure,
     }
 
-    def __init__(
-        self, env: dict[str, str] | None = None, *, district: str = "norrmalm", pseudonym_key: str
-    ) -> None:
-        super().__init__(env)
-        self.district = district
-        self._pseudonym_key = pseudonym_key
-
     def register_threat(self, registration: Registration, *, now: datetime) -> Registered:
         """One case per household: a second signal adds to its case or reopens it."""
         number = normalise(registration.household.tenant.personal_identity_number, today=now.date())
@@ -88,7 +81,7 @@ class EvictionsApp(TakApplication):
             registration.household.tenant.name, number, registration.household.tenant.phone
         )
         household = _with_tenant(registration.household, tenant)
-        household_pseudonym = pseudonym(number, self._pseudonym_key)
+        household_pseudonym = self.pseudonym(number)
         case_id = self._case_id_for(household_pseudonym)
         if case_id in self.repository:
             return self._add_signal(case_id, registration, household, now)

@@ -9,7 +9,7 @@ from uuid import UUID
 from tak_contracts.events.intake import Gender, TargetGroup
 from tak_intake.domain.person import Person
 from tak_platform.application import TakApplication
-from tak_platform.identity import normalise, pseudonym
+from tak_platform.identity import normalise
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,6 @@ class RegisterPerson:
 class IntakeApp(TakApplication):
     name = "Intake"
 
-    def __init__(
-        self, env: dict[str, str] | None = None, *, pseudonym_key: str, district: str = "norrmalm"
-    ) -> None:
-        super().__init__(env)
-        self.district = district
-        self._pseudonym_key = pseudonym_key
-
     def register_person(self, command: RegisterPerson, *, now: datetime) -> tuple[UUID, int]:
         """Register the person; returns their id and the log position."""
         number = normalise(command.personal_identity_number, today=now.date())
@@ -42,7 +35,7 @@ class IntakeApp(TakApplication):
             district=self.district,
             name=command.name,
             personal_identity_number=number,
-            person_pseudonym=pseudonym(number, self._pseudonym_key),
+            person_pseudonym=self.pseudonym(number),
             gender=command.gender.value,
             target_groups=[g.value for g in command.target_groups],
             situation=command.situation,

@@ -9,7 +9,7 @@ from uuid import UUID
 from tak_contracts.events.placements import ApartmentKind
 from tak_placements.domain.apartment import Apartment
 from tak_platform.application import TakApplication
-from tak_platform.identity import normalise, pseudonym
+from tak_platform.identity import normalise
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,6 @@ class AssignApartment:
 class PlacementsApp(TakApplication):
     name = "Placements"
 
-    def __init__(
-        self, env: dict[str, str] | None = None, *, pseudonym_key: str, district: str = "norrmalm"
-    ) -> None:
-        super().__init__(env)
-        self.district = district
-        self._pseudonym_key = pseudonym_key
-
     def add_apartment(self, command: AddApartment, *, now: datetime) -> tuple[UUID, int]:
         """Add the apartment; returns its id and the log position."""
         apartment = Apartment.add(
@@ -63,7 +56,7 @@ class PlacementsApp(TakApplication):
         apartment = self.get_apartment(apartment_id)
         placement_id = apartment.assign(
             personal_identity_number=number,
-            person_pseudonym=pseudonym(number, self._pseudonym_key),
+            person_pseudonym=self.pseudonym(number),
             assigned_on=command.assigned_on,
             request_id=command.request_id,
             assigned_by=command.assigned_by,

@@ -18,6 +18,7 @@ from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder
 from eventsourcing.postgres import PostgresFactory
 
 from tak_platform.errors import Conflict, Gone, NotFound
+from tak_platform.identity import pseudonym
 from tak_platform.keystore import InMemoryKeyStore, KeyEvictions, KeyStore, PostgresKeyStore
 from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore
 from tak_platform.transcodings import DataclassAsDict, DateAsISO
@@ -54,6 +55,23 @@ class TakApplication(Application[UUID]):
 
     database_url: str | None = None
     """The service database's URL, when durable (the relay and read models use it)."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        district: str = "norrmalm",
+        pseudonym_key: str | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.district = district
+        self._pseudonym_key = pseudonym_key
+
+    def pseudonym(self, number_12: str) -> str:
+        """The city-wide pseudonym of a normalised personal identity number."""
+        if not self._pseudonym_key:
+            raise RuntimeError(f"{self.name} was built without a pseudonym key")
+        return pseudonym(number_12, self._pseudonym_key)
 
     @classmethod
     def for_database(

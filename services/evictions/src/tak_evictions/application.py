@@ -96,7 +96,7 @@ class EvictionsApp(TakApplication):
             case_id=case_id,
             is_test_data=registration.is_test_data,
         )
-        return Registered(case, self.save_or_conflict(case), "opened")
+        return self._registered(case, "opened")
 
     def _add_signal(
         self, case_id: UUID, registration: Registration, household: Household, now: datetime
@@ -105,8 +105,11 @@ class EvictionsApp(TakApplication):
         reopened = case.add_signal(
             registration.signal, household, recorded_by=registration.recorded_by, now=now
         )
-        outcome = "reopened" if reopened else "added_to_open_case"
-        return Registered(case, self.save_or_conflict(case), outcome)
+        return self._registered(case, "reopened" if reopened else "added_to_open_case")
+
+    def _registered(self, case: EvictionCase, outcome: str) -> Registered:
+        facts = {"case_id": str(case.id), "outcome": outcome}
+        return Registered(case, self.save_or_conflict(case, facts=facts), outcome)
 
     def _case_id_for(self, household_pseudonym: str) -> UUID:
         """The household's case in this district; after weeding, a fresh one."""

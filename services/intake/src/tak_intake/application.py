@@ -43,7 +43,7 @@ class IntakeApp(TakApplication):
             now=now,
             is_test_data=command.is_test_data,
         )
-        return person.id, self.save_or_conflict(person)
+        return person.id, self.save_or_conflict(person, facts={"person_id": str(person.id)})
 
     def get_person(self, person_id: UUID, *, version: int | None = None) -> Person:
         return self.load(person_id, Person, version=version)

@@ -46,7 +46,8 @@ class PlacementsApp(TakApplication):
             now=now,
             is_test_data=command.is_test_data,
         )
-        return apartment.id, self.save_or_conflict(apartment)
+        facts = {"apartment_id": str(apartment.id)}
+        return apartment.id, self.save_or_conflict(apartment, facts=facts)
 
     def assign_apartment(
         self, apartment_id: UUID, command: AssignApartment, *, now: datetime
@@ -63,7 +64,8 @@ class PlacementsApp(TakApplication):
             now=now,
             is_test_data=command.is_test_data,
         )
-        return placement_id, self.save_or_conflict(apartment)
+        facts = {"placement_id": str(placement_id)}
+        return placement_id, self.save_or_conflict(apartment, facts=facts)
 
     def get_apartment(self, apartment_id: UUID, *, version: int | None = None) -> Apartment:
         return self.load(apartment_id, Apartment, version=version)

@@ -13,14 +13,24 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Mapper
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+)
 from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import get_topic
 
 from tak_platform.errors import Conflict, Gone, NotFound
+from tak_platform.idempotency import ReceiptStore, take_command
 from tak_platform.identity import pseudonym
 from tak_platform.keystore import InMemoryKeyStore, KeyEvictions, KeyStore, PostgresKeyStore
 from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore
+from tak_platform.recorders import ReceiptPOPORecorder, ReceiptPostgresRecorder
 from tak_platform.transcodings import DataclassAsDict, DateAsISO
 from tak_platform.weeding import SubjectWeeded, WeededAggregate
 
@@ -43,6 +53,7 @@ def persistence_env(database_url: str | None, *, pool_size: int = 10) -> dict[st
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": get_topic(ReceiptPostgresRecorder),
     }
 
 
@@ -111,6 +122,19 @@ class TakApplication(Application[UUID]):
     def construct_event_store(self) -> EventStore[UUID]:
         return SubjectEventStore(mapper=self.mapper, recorder=self.recorder)
 
+    def construct_recorder(self) -> ApplicationRecorder:
+        """PostgreSQL's comes from ``APPLICATION_RECORDER_TOPIC`` (``persistence_env``)."""
+        if isinstance(self.factory, PostgresFactory):
+            return super().construct_recorder()
+        return ReceiptPOPORecorder()
+
+    @property
+    def receipts(self) -> ReceiptStore:
+        """Idempotent commands' receipts, kept by the recorder beside the events."""
+        if not isinstance(self.recorder, ReceiptPostgresRecorder | ReceiptPOPORecorder):
+            raise TypeError(f"{type(self.recorder).__name__} keeps no receipts")
+        return self.recorder
+
     def _construct_keystore(self) -> KeyStore:
         if isinstance(self.factory, PostgresFactory):
             return PostgresKeyStore(self.factory.datastore, self.env.get(self.KEK_ENV))
@@ -152,10 +176,27 @@ class TakApplication(Application[UUID]):
             )
         return aggregate
 
-    def save_or_conflict(self, *aggregates: Aggregate) -> int:
-        """Save atomically; a concurrent write becomes ``Conflict`` (409). Returns the position."""
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """Save; the first save of an idempotent command records its receipt with the events,
+        and ``facts=`` adds to that receipt what the command's answer needs."""
+        facts = kwargs.pop("facts", None) or {}
+        if (command := take_command()) is not None:
+            command.facts.update(facts)
+            kwargs["idempotent"] = command
+        return super().save(*objs, **kwargs)
+
+    def save_or_conflict(
+        self, *aggregates: Aggregate, facts: Mapping[str, Any] | None = None
+    ) -> int:
+        """Save atomically; a concurrent write becomes ``Conflict`` (409). Returns the position.
+
+        ``facts`` (JSON values) go into an idempotent command's receipt, for its answer."""
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, facts=facts)
         except IntegrityError as exc:
             raise Conflict(
                 "someone else changed this record at the same time",

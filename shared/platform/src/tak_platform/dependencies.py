@@ -1,4 +1,4 @@
-"""What a request handler may ask for: the service's application, its idempotency store, time."""
+"""What a request handler may ask for: the service's application, its receipts, the time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 
-from tak_platform.idempotency import IdempotencyStore
+from tak_platform.idempotency import ReceiptStore
 
 AppT = TypeVar("AppT")
 
@@ -17,7 +17,8 @@ AppT = TypeVar("AppT")
 @dataclass(frozen=True)
 class Services(Generic[AppT]):
     app: AppT
-    idempotency: IdempotencyStore
+    idempotency: ReceiptStore
+    """Receipts of idempotent commands (``run_idempotent``)."""
     now: Callable[[], datetime]
     """The clock: time is passed into the domain, never read inside it."""
 

@@ -1,32 +1,107 @@
-"""``Idempotency-Key``: a retried command returns the first answer instead of acting twice.
+"""``Idempotency-Key``: a retried command is answered from its first run, never run twice.
 
-The key is reserved before the command runs and the response stored after it; a retry with
-the same key and body gets the stored response, with another body a 422, and while the first
-is still running a 409. A reservation whose command failed is released so the retry can run;
-one whose process died mid-command is taken over by a retry after a minute.
+A command's answer is a pure function of its *receipt*: the log position and the aggregate
+versions its save wrote, plus the facts its use case adds (an outcome, a new record's id). The
+receipt is stored under the key in the same transaction as the command's events
+(``tak_platform.recorders``), so a crash at any point leaves the command either not done (the
+retry runs it) or done (the retry is answered from the receipt: the same status and body).
+
+Nothing is reserved before the command runs: two requests with one key may both decide, the
+unique key lets exactly one of them commit, and the other is answered from the winner's
+receipt. A key used with another body is refused (422); a command that fails stores nothing,
+so its retry runs again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Protocol
+from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.persistence import StoredEvent
 
-from tak_platform.errors import Conflict, Invalid
-
-Response = tuple[int, Any]
-ABANDONED_AFTER_SECONDS = 60.0
-"""A reservation never completed for this long (its process died mid-command) is taken over."""
+from tak_platform.errors import Invalid, TakError
 
 
-class IdempotencyStore(Protocol):
-    def reserve(self, key: str, fingerprint: str) -> Response | None: ...
-    def complete(self, key: str, response: Response) -> None: ...
-    def release(self, key: str) -> None: ...
+@dataclass(frozen=True)
+class Receipt:
+    """What a command recorded: enough to answer it again, byte for byte."""
+
+    position: int
+    """The notification id of the command's last event."""
+    versions: Mapping[str, int]
+    """Each aggregate the command saved, by id: its version after the command."""
+    facts: Mapping[str, Any]
+    """What the use case adds for its answer (JSON values)."""
+
+    def version_of(self, aggregate_id: UUID | str) -> int:
+        return self.versions[str(aggregate_id)]
+
+    @classmethod
+    def from_json(cls, text: str) -> Receipt:
+        data = json.loads(text)
+        return cls(data["position"], data["versions"], data["facts"])
+
+
+def receipt_json(
+    events: Sequence[StoredEvent], positions: Sequence[int], facts: Mapping[str, Any]
+) -> str:
+    versions: dict[str, int] = {}
+    for e in events:
+        versions[str(e.originator_id)] = max(
+            e.originator_version, versions.get(str(e.originator_id), 0)
+        )
+    receipt = {"position": max(positions), "versions": versions, "facts": facts}
+    return json.dumps(receipt, sort_keys=True, default=str)
+
+
+@dataclass
+class IdempotentCommand:
+    """A command in progress: what its first save records beside its events."""
+
+    key: str | None
+    fingerprint: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    receipt: Receipt | None = None
+
+    def recorded(self, events: Sequence[StoredEvent], positions: Sequence[int]) -> str:
+        """The receipt's JSON, for the row under the key; kept as this command's answer too."""
+        text = receipt_json(events, positions, self.facts)
+        self.receipt = Receipt.from_json(text)
+        return text
+
+
+_current: ContextVar[IdempotentCommand | None] = ContextVar("tak_idempotent", default=None)
+
+
+def take_command() -> IdempotentCommand | None:
+    """The command in progress, once: its first save records the receipt."""
+    command = _current.get()
+    _current.set(None)
+    return command
+
+
+class ReceiptStore(Protocol):
+    def receipt(self, key: str, fingerprint: str) -> Receipt | None:
+        """The receipt stored under ``key``; ``Invalid`` if it was for another request."""
+        ...
+
+
+def stored_receipt(key: str, fingerprint: str, row: tuple[str, str] | None) -> Receipt | None:
+    """A store's row ``(fingerprint, receipt JSON)`` checked against the request."""
+    if row is None:
+        return None
+    if row[0] != fingerprint:
+        raise Invalid(
+            f"Idempotency-Key {key!r} was already used for another request",
+            field="Idempotency-Key",
+            fix="use a new key for a new request",
+        )
+    return Receipt.from_json(row[1])
 
 
 def fingerprint(scope: str, body: Any) -> str:
@@ -36,100 +111,21 @@ def fingerprint(scope: str, body: Any) -> str:
 
 
 def run_idempotent(
-    store: IdempotencyStore, key: str | None, print_: str, command: Callable[[], Response]
-) -> Response:
-    """Run ``command`` once per key; a replay returns the stored ``(status, body)``."""
-    if key is None:
-        return command()
-    stored = store.reserve(key, print_)
-    if stored is not None:
-        return stored
+    store: ReceiptStore, key: str | None, print_: str, command: Callable[[], object]
+) -> Receipt:
+    """Run ``command`` once per key; its receipt, or on a replay the stored one."""
+    if key is not None and (done := store.receipt(key, print_)) is not None:
+        return done
+    running = IdempotentCommand(key, print_)
+    token = _current.set(running)
     try:
-        response = command()
-    except BaseException:
-        store.release(key)
-        raise
-    store.complete(key, response)
-    return response
-
-
-def _answer(key: str, print_: str, row_print: str, response: Response | None) -> Response:
-    if row_print != print_:
-        raise Invalid(
-            f"Idempotency-Key {key!r} was already used for another request",
-            field="Idempotency-Key",
-            fix="use a new key for a new request",
-        )
-    if response is None:
-        raise Conflict(
-            f"the request with Idempotency-Key {key!r} is still being processed",
-            field="Idempotency-Key",
-            fix="retry in a moment",
-        )
-    return response
-
-
-class InMemoryIdempotencyStore:
-    def __init__(self) -> None:
-        self._rows: dict[str, tuple[str, Response | None]] = {}
-        self._lock = threading.Lock()
-
-    def reserve(self, key: str, fingerprint: str) -> Response | None:
-        with self._lock:
-            if key not in self._rows:
-                self._rows[key] = (fingerprint, None)
-                return None
-            row = self._rows[key]
-        return _answer(key, fingerprint, row[0], row[1])
-
-    def complete(self, key: str, response: Response) -> None:
-        with self._lock:
-            self._rows[key] = (self._rows[key][0], response)
-
-    def release(self, key: str) -> None:
-        with self._lock:
-            if self._rows.get(key, ("", None))[1] is None:
-                self._rows.pop(key, None)
-
-
-class PostgresIdempotencyStore:
-    def __init__(self, datastore: PostgresDatastore) -> None:
-        self._datastore = datastore
-        with datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "CREATE TABLE IF NOT EXISTS idempotency_keys (key text PRIMARY KEY,"
-                " fingerprint text NOT NULL, status int NULL, body jsonb NULL,"
-                " created_at timestamptz NOT NULL DEFAULT now())"
-            )
-
-    def reserve(self, key: str, fingerprint: str) -> Response | None:
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "INSERT INTO idempotency_keys (key, fingerprint) VALUES (%s, %s)"
-                " ON CONFLICT (key) DO UPDATE SET created_at = now()"
-                " WHERE idempotency_keys.status IS NULL"
-                " AND idempotency_keys.fingerprint = EXCLUDED.fingerprint"
-                " AND idempotency_keys.created_at < now() - make_interval(secs => %s)"
-                " RETURNING key",
-                (key, fingerprint, ABANDONED_AFTER_SECONDS),
-            )
-            if curs.fetchone() is not None:
-                return None
-            curs.execute(
-                "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = %s", (key,)
-            )
-            row = curs.fetchone()
-        assert row is not None
-        response = (int(row["status"]), row["body"]) if row["status"] is not None else None
-        return _answer(key, fingerprint, row["fingerprint"], response)
-
-    def complete(self, key: str, response: Response) -> None:
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "UPDATE idempotency_keys SET status = %s, body = %s WHERE key = %s",
-                (response[0], json.dumps(response[1], default=str), key),
-            )
-
-    def release(self, key: str) -> None:
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute("DELETE FROM idempotency_keys WHERE key = %s AND status IS NULL", (key,))
+        command()
+    except TakError:
+        if key is None or (done := store.receipt(key, print_)) is None:
+            raise
+        return done  # a request with the same key committed first
+    finally:
+        _current.reset(token)
+    if running.receipt is None:
+        raise RuntimeError("an idempotent command must save an event; this one saved none")
+    return running.receipt

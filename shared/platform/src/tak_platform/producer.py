@@ -13,11 +13,6 @@ from nats.aio.client import Client
 from tak_platform.application import TakApplication
 from tak_platform.dependencies import Services
 from tak_platform.http import HealthExtra, create_service_app
-from tak_platform.idempotency import (
-    IdempotencyStore,
-    InMemoryIdempotencyStore,
-    PostgresIdempotencyStore,
-)
 from tak_platform.relay import EventMapping, Relay
 from tak_platform.runtime import LocalWorker, Runtime, Worker
 from tak_platform.servers import create_database
@@ -33,12 +28,6 @@ def open_application(cls: type[T], settings: ServiceSettings, **kwargs: Any) -> 
     )
     kek = settings.key_encryption_key.get_secret_value() if settings.key_encryption_key else None
     return cls.for_database(url, kek=kek, **kwargs)
-
-
-def idempotency_store(app: TakApplication) -> IdempotencyStore:
-    if app.is_durable:
-        return PostgresIdempotencyStore(app.factory.datastore)  # type: ignore[attr-defined]
-    return InMemoryIdempotencyStore()
 
 
 def producer_app(
@@ -62,8 +51,8 @@ def producer_app(
     followers); all run supervised beside the API and are drained at shutdown.
     ``on_startup`` / ``on_shutdown`` open and close the service's own resources (a read model's
     pool); ``health_extra`` adds what they report to ``/health``. Request handlers get the
-    app, its idempotency store and the clock (``now``, the district's local time by default)
-    from ``tak_platform.dependencies``.
+    app, its idempotent commands' receipts and the clock (``now``, the district's local time
+    by default) from ``tak_platform.dependencies``.
     """
     runtime = Runtime(settings, dict(workers or {}), dict(local_workers or {}))
     relay = None
@@ -88,9 +77,7 @@ def producer_app(
         on_startup=on_startup,
         on_shutdown=_then_close(on_shutdown, app),
     )
-    api.state.services = Services(
-        app=app, idempotency=idempotency_store(app), now=now or settings.now
-    )
+    api.state.services = Services(app=app, idempotency=app.receipts, now=now or settings.now)
     for router in routers:
         api.include_router(router)
     return api

@@ -1,18 +1,24 @@
-"""``Idempotency-Key`` on PostgreSQL: answered once, and not stuck when a process died."""
+"""``Idempotency-Key`` on PostgreSQL: the receipt commits with the events, or neither does."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.persistence import PersistenceError
 
-from tak_platform.application import persistence_env
-from tak_platform.errors import Conflict
-from tak_platform.idempotency import PostgresIdempotencyStore, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
+from ledger import LedgerApp, Note
 
 pytestmark = pytest.mark.integration
+
+PRINT = fingerprint("write", {"text": "x"})
 
 
 @pytest.fixture
@@ -21,36 +27,67 @@ def database(make_database: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
-def store(database: str) -> Iterator[PostgresIdempotencyStore]:
-    env = persistence_env(database)
-    datastore = PostgresDatastore(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-    )
-    yield PostgresIdempotencyStore(datastore)
-    datastore.close()
+def app(database: str) -> Iterator[LedgerApp]:
+    app = LedgerApp.for_database(database)
+    yield app
+    app.close()
 
 
-def test_a_retry_gets_the_first_answer(store: PostgresIdempotencyStore) -> None:
-    runs: list[int] = []
-
-    def command() -> tuple[int, object]:
-        runs.append(1)
-        return 201, {"run": len(runs)}
-
-    assert run_idempotent(store, "k", "p", command) == (201, {"run": 1})
-    assert run_idempotent(store, "k", "p", command) == (201, {"run": 1}) and len(runs) == 1
+def write(app: LedgerApp) -> None:
+    note = Note.write("x")
+    app.save_or_conflict(note, facts={"note_id": str(note.id)})
 
 
-def test_a_reservation_left_by_a_dead_process_is_taken_over_after_a_minute(
-    store: PostgresIdempotencyStore, database: str
+def rows(database: str) -> tuple[int, int]:
+    with psycopg.connect(database) as conn:
+        events = conn.execute("SELECT count(*) FROM ledger_events").fetchone()
+        receipts = conn.execute("SELECT count(*) FROM ledger_idempotency_keys").fetchone()
+    assert events is not None and receipts is not None
+    return events[0], receipts[0]
+
+
+def test_a_retry_in_another_process_gets_the_stored_receipt(app: LedgerApp, database: str) -> None:
+    first = run_idempotent(app.receipts, "k", PRINT, lambda: write(app))
+    restarted = LedgerApp.for_database(database)
+    try:
+        again = run_idempotent(restarted.receipts, "k", PRINT, lambda: write(restarted))
+    finally:
+        restarted.close()
+    assert again == first and first.position == 1 and rows(database) == (1, 1)
+
+
+def test_when_the_transaction_fails_after_the_events_insert_neither_events_nor_receipt_remain(
+    app: LedgerApp, database: str
 ) -> None:
-    assert store.reserve("k", "p") is None  # the process dies here, mid-command
-    with pytest.raises(Conflict):
-        store.reserve("k", "p")
     with psycopg.connect(database, autocommit=True) as conn:
-        conn.execute("UPDATE idempotency_keys SET created_at = now() - interval '2 minutes'")
-    assert run_idempotent(store, "k", "p", lambda: (201, {"ok": True})) == (201, {"ok": True})
+        conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'refused after the events'; END $$;"
+            " CREATE TRIGGER refuse BEFORE INSERT ON ledger_idempotency_keys"
+            " FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    with pytest.raises(PersistenceError, match="refused after the events"):
+        run_idempotent(app.receipts, "k", PRINT, lambda: write(app))
+    assert rows(database) == (0, 0)
+
+
+def test_two_requests_with_one_key_take_effect_once_and_get_the_same_receipt(
+    app: LedgerApp, database: str
+) -> None:
+    both_decided = threading.Barrier(2)
+    answers: list[Receipt] = []
+
+    def decide_then_save() -> None:
+        note = Note.write("x")
+        both_decided.wait(5)
+        app.save_or_conflict(note, facts={"note_id": str(note.id)})
+
+    def request() -> None:
+        answers.append(run_idempotent(app.receipts, "k", PRINT, decide_then_save))
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(answers) == 2 and answers[0] == answers[1] and rows(database) == (1, 1)

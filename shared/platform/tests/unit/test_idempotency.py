@@ -1,50 +1,114 @@
-"""``Idempotency-Key``: a retried command is answered from the first run."""
+"""``Idempotency-Key`` on the in-memory store: a retried command is answered from its receipt."""
 
 from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
 
 import pytest
 
 from tak_platform.errors import Conflict, Invalid
-from tak_platform.idempotency import InMemoryIdempotencyStore, fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
+from ledger import LedgerApp, Note
+
+PRINT = fingerprint("write", {"text": "x"})
 
 
-def test_a_retry_with_the_same_key_returns_the_first_answer_without_running_again() -> None:
-    store, runs = InMemoryIdempotencyStore(), []
-
-    def command() -> tuple[int, object]:
-        runs.append(1)
-        return 201, {"n": len(runs)}
-
-    first = run_idempotent(store, "k", fingerprint("c", {"a": 1}), command)
-    second = run_idempotent(store, "k", fingerprint("c", {"a": 1}), command)
-    assert first == second == (201, {"n": 1}) and len(runs) == 1
+@pytest.fixture
+def app() -> LedgerApp:
+    return LedgerApp.for_database(None)
 
 
-def test_the_same_key_for_another_request_is_refused() -> None:
-    store = InMemoryIdempotencyStore()
-    run_idempotent(store, "k", fingerprint("c", {"a": 1}), lambda: (201, {}))
+def notes(app: LedgerApp) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+def write(app: LedgerApp, runs: list[Note] | None = None) -> None:
+    note = Note.write("x")
+    (runs if runs is not None else []).append(note)
+    app.save_or_conflict(note, facts={"note_id": str(note.id)})
+
+
+def test_a_retry_gets_the_first_receipt_and_the_command_does_not_run_again(app: LedgerApp) -> None:
+    runs: list[Note] = []
+    first = run_idempotent(app.receipts, "k", PRINT, lambda: write(app, runs))
+    again = run_idempotent(app.receipts, "k", PRINT, lambda: write(app, runs))
+    assert first == again and len(runs) == 1 and notes(app) == 1
+    assert first == Receipt(1, {str(runs[0].id): 1}, {"note_id": str(runs[0].id)})
+
+
+def test_the_same_key_with_another_body_is_refused(app: LedgerApp) -> None:
+    run_idempotent(app.receipts, "k", PRINT, lambda: write(app))
     with pytest.raises(Invalid, match="another request"):
-        run_idempotent(store, "k", fingerprint("c", {"a": 2}), lambda: (201, {}))
+        run_idempotent(app.receipts, "k", fingerprint("write", {"text": "y"}), lambda: write(app))
+    assert notes(app) == 1
 
 
-def test_a_failed_command_releases_its_key_so_the_retry_runs() -> None:
-    store = InMemoryIdempotencyStore()
-
-    def failing() -> tuple[int, object]:
+def test_a_command_that_fails_stores_nothing_and_its_retry_runs(app: LedgerApp) -> None:
+    def refused() -> None:
         raise Conflict("stale")
 
     with pytest.raises(Conflict):
-        run_idempotent(store, "k", "p", failing)
-    assert run_idempotent(store, "k", "p", lambda: (201, {"ok": True})) == (201, {"ok": True})
+        run_idempotent(app.receipts, "k", PRINT, refused)
+    assert app.receipts.receipt("k", PRINT) is None
+    run_idempotent(app.receipts, "k", PRINT, lambda: write(app))
+    assert notes(app) == 1
 
 
-def test_without_a_key_the_command_simply_runs() -> None:
-    runs: list[int] = []
+def test_a_save_refused_as_stale_stores_no_receipt(app: LedgerApp) -> None:
+    note = Note.write("x")
+    app.save(note)
+    stale: Note = app.repository.get(note.id)
+    note.amend("first")
+    app.save(note)
+    stale.amend("second")
+    with pytest.raises(Conflict):
+        run_idempotent(app.receipts, "k", PRINT, lambda: app.save_or_conflict(stale))
+    assert app.receipts.receipt("k", PRINT) is None and notes(app) == 2
 
-    def command() -> tuple[int, object]:
-        runs.append(1)
-        return 200, {}
 
-    run_idempotent(InMemoryIdempotencyStore(), None, "p", command)
-    run_idempotent(InMemoryIdempotencyStore(), None, "p", command)
-    assert len(runs) == 2
+def test_two_requests_with_one_key_take_effect_once_and_get_the_same_receipt(
+    app: LedgerApp,
+) -> None:
+    both_decided = threading.Barrier(2)
+    answers: list[Receipt] = []
+
+    def decide_then_save() -> None:
+        note = Note.write("x")
+        both_decided.wait(5)
+        app.save_or_conflict(note, facts={"note_id": str(note.id)})
+
+    def request() -> None:
+        answers.append(run_idempotent(app.receipts, "k", PRINT, decide_then_save))
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(answers) == 2 and answers[0] == answers[1] and notes(app) == 1
+
+
+def test_only_the_first_save_of_a_command_carries_its_receipt(app: LedgerApp) -> None:
+    def two_saves() -> None:
+        write(app)
+        write(app)
+
+    receipt = run_idempotent(app.receipts, "k", PRINT, two_saves)
+    assert receipt.position == 1 and notes(app) == 2
+
+
+def test_without_a_key_the_command_runs_each_time_and_is_answered_from_its_receipt(
+    app: LedgerApp,
+) -> None:
+    first = run_idempotent(app.receipts, None, PRINT, lambda: write(app))
+    second = run_idempotent(app.receipts, None, PRINT, lambda: write(app))
+    assert (first.position, second.position) == (1, 2) and notes(app) == 2
+
+
+def test_a_command_that_saves_nothing_is_a_programming_error(app: LedgerApp) -> None:
+    with pytest.raises(RuntimeError, match="saved none"):
+        run_idempotent(app.receipts, "k", PRINT, lambda: None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Header
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_evictions.dependencies import Container
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_platform.errors import Invalid
-from tak_platform.idempotency import fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 IfMatch = Annotated[
     str | None,
@@ -44,23 +44,23 @@ def record_step(
     action: Callable[[EvictionCase], object],
 ) -> JSONResponse:
     """Apply ``action`` to the case and answer 201 with its new version and position."""
-
-    def command() -> tuple[int, dict[str, Any]]:
-        done = container.app.step(case_id, action, expected_version=_version(if_match))
-        return 201, {
-            "case_id": str(case_id),
-            "version": done.case.version,
-            "position": done.position,
-        }
-
-    scope = f"{type(body).__name__}/{case_id}"
-    status, out = run_idempotent(
+    receipt = run_idempotent(
         container.idempotency,
         idempotency_key,
-        fingerprint(scope, body.model_dump(mode="json")),
-        command,
+        fingerprint(f"{type(body).__name__}/{case_id}", body.model_dump(mode="json")),
+        lambda: container.app.step(case_id, action, expected_version=_version(if_match)),
     )
-    return JSONResponse(out, status_code=status)
+    return step_answer(case_id, receipt)
+
+
+def step_answer(case_id: UUID, receipt: Receipt) -> JSONResponse:
+    """The answer to a step, first time and on a replay alike."""
+    out = {
+        "case_id": str(case_id),
+        "version": receipt.version_of(case_id),
+        "position": receipt.position,
+    }
+    return JSONResponse(out, status_code=201)
 
 
 def _version(if_match: str | None) -> int | None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_evictions.application import Registration
 from tak_evictions.dependencies import Container
 from tak_evictions.domain.values import Child, Household, Signal, SignalKind, Tenant
-from tak_platform.idempotency import fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -126,20 +126,22 @@ def register_threat(
     container: Container,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Any:
-    def command() -> tuple[int, dict[str, Any]]:
-        done = container.app.register_threat(body.registration(), now=container.now())
-        out = {
-            "case_id": str(done.case.id),
-            "outcome": done.outcome,
-            "version": done.case.version,
-            "position": done.position,
-        }
-        return (201 if done.outcome == "opened" else 200), out
-
-    status, out = run_idempotent(
+    receipt = run_idempotent(
         container.idempotency,
         idempotency_key,
         fingerprint("register_threat", body.model_dump(mode="json")),
-        command,
+        lambda: container.app.register_threat(body.registration(), now=container.now()),
     )
-    return JSONResponse(out, status_code=status)
+    return registered(receipt)
+
+
+def registered(receipt: Receipt) -> JSONResponse:
+    """The answer to a signal, first time and on a replay alike."""
+    case_id, outcome = receipt.facts["case_id"], receipt.facts["outcome"]
+    out = {
+        "case_id": case_id,
+        "outcome": outcome,
+        "version": receipt.version_of(case_id),
+        "position": receipt.position,
+    }
+    return JSONResponse(out, status_code=201 if outcome == "opened" else 200)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_contracts.events.intake import Gender, TargetGroup
 from tak_intake.application import RegisterPerson
 from tak_intake.dependencies import Container
-from tak_platform.idempotency import fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
@@ -66,14 +66,16 @@ def register_person(
     container: Container,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Any:
-    def command() -> tuple[int, dict[str, Any]]:
-        person_id, position = container.app.register_person(body.command(), now=container.now())
-        return 201, {"person_id": str(person_id), "position": position}
-
-    status, out = run_idempotent(
+    receipt = run_idempotent(
         container.idempotency,
         idempotency_key,
         fingerprint("register_person", body.model_dump(mode="json")),
-        command,
+        lambda: container.app.register_person(body.command(), now=container.now()),
     )
-    return JSONResponse(out, status_code=status)
+    return registered(receipt)
+
+
+def registered(receipt: Receipt) -> JSONResponse:
+    """The answer, first time and on a replay alike."""
+    out = {"person_id": receipt.facts["person_id"], "position": receipt.position}
+    return JSONResponse(out, status_code=201)

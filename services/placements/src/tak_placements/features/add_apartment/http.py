@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_contracts.events.placements import ApartmentKind
 from tak_placements.application import AddApartment
 from tak_placements.dependencies import Container
-from tak_platform.idempotency import fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/apartments", tags=["apartments"])
 
@@ -53,14 +53,16 @@ def add_apartment(
     container: Container,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Any:
-    def command() -> tuple[int, dict[str, Any]]:
-        apartment_id, position = container.app.add_apartment(body.command(), now=container.now())
-        return 201, {"apartment_id": str(apartment_id), "position": position}
-
-    status, out = run_idempotent(
+    receipt = run_idempotent(
         container.idempotency,
         idempotency_key,
         fingerprint("add_apartment", body.model_dump(mode="json")),
-        command,
+        lambda: container.app.add_apartment(body.command(), now=container.now()),
     )
-    return JSONResponse(out, status_code=status)
+    return added(receipt)
+
+
+def added(receipt: Receipt) -> JSONResponse:
+    """The answer, first time and on a replay alike."""
+    out = {"apartment_id": receipt.facts["apartment_id"], "position": receipt.position}
+    return JSONResponse(out, status_code=201)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tak_placements.application import AssignApartment
 from tak_placements.dependencies import Container
-from tak_platform.idempotency import fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/apartments", tags=["apartments"])
 
@@ -63,12 +63,17 @@ def assign_apartment(
     container: Container,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Any:
-    def command() -> tuple[int, dict[str, Any]]:
-        placement_id, position = container.app.assign_apartment(
-            apartment_id, body.command(), now=container.now()
-        )
-        return 201, {"placement_id": str(placement_id), "position": position}
-
     print_ = fingerprint("assign_apartment", [str(apartment_id), body.model_dump(mode="json")])
-    status, out = run_idempotent(container.idempotency, idempotency_key, print_, command)
-    return JSONResponse(out, status_code=status)
+    receipt = run_idempotent(
+        container.idempotency,
+        idempotency_key,
+        print_,
+        lambda: container.app.assign_apartment(apartment_id, body.command(), now=container.now()),
+    )
+    return assigned(receipt)
+
+
+def assigned(receipt: Receipt) -> JSONResponse:
+    """The answer, first time and on a replay alike."""
+    out = {"placement_id": receipt.facts["placement_id"], "position": receipt.position}
+    return JSONResponse(out, status_code=201)

@@ -3,9 +3,14 @@
 Each batch of notifications and the follower's position commit in one transaction, so a crash
 never loses a batch nor applies one twice; the position row stays locked for the batch, so two
 instances of a service take turns instead of applying the same batch. LISTEN on the event
-store's channel wakes the follower; a poll timeout covers a missed wake-up. A failed batch is
-rolled back, reported in ``status`` and retried. It needs no NATS: read models stay current
-while the broker is away.
+store's channel wakes the follower; a poll timeout covers a missed wake-up. It needs no NATS:
+read models stay current while the broker is away.
+
+Poison never blocks: when a batch fails with an error no retry cures (``parking.POISON``), its
+events are applied one by one, each in a savepoint, and exactly those that fail are parked with
+the reason in the batch's transaction; the others apply and the position moves past them all.
+Any other failure (the database lost, a serialization failure or deadlock, the pool closed)
+rolls the whole batch back, parks nothing, is reported in ``status`` and retried.
 """
 
 from __future__ import annotations
@@ -16,16 +21,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from eventsourcing.persistence import Notification
 
+from tak_platform import parking
 from tak_platform.application import TakApplication
+from tak_platform.parking import POISON, ParkedEvent
 
 log = logging.getLogger(__name__)
 
-Conn = asyncpg.Connection | PoolConnectionProxy
+Conn = parking.Conn
 Handler = Callable[[Conn, Sequence[Notification]], Awaitable[None]]
-"""Applies a batch inside the follower's transaction; raising rolls back batch and position."""
+"""Applies a batch inside the follower's transaction; raising rolls back batch and position.
+It must also take a single event, and an event late: a parked event is applied again after
+the events that followed it."""
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS projection_position (name text PRIMARY KEY,"
@@ -36,11 +44,17 @@ SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('projection_positio
 
 @dataclass
 class FollowerStatus:
+    """``failures`` counts the batches failed in a row and ``last_error`` says why: a lag that
+    does not shrink shows here; both clear when a batch applies. ``parked`` counts the events
+    set aside, ``last_parked`` names the latest and why."""
+
     position: int = 0
     head: int = 0
     listening: bool = False
     failures: int = 0
     last_error: str | None = None
+    parked: int = 0
+    last_parked: str | None = None
 
     @property
     def lag(self) -> int:
@@ -75,10 +89,11 @@ class Follower:
                 await _first(stop, timeout=self.retry_seconds)
 
     async def prepare(self) -> None:
-        """Create the position table and this follower's row; read its position."""
+        """Create the tables and this follower's row; read its position and what it parked."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(SCHEMA_LOCK)  # concurrent CREATE IF NOT EXISTS can collide
             await conn.execute(SCHEMA)
+            await conn.execute(parking.SCHEMA)
             await conn.execute(
                 "INSERT INTO projection_position (name) VALUES ($1) ON CONFLICT DO NOTHING",
                 self.name,
@@ -86,6 +101,7 @@ class Follower:
             position = await conn.fetchval(
                 "SELECT notification_id FROM projection_position WHERE name = $1", self.name
             )
+        await self._count_parked()
         await self._moved_to(int(position))
 
     async def catch_up(self) -> int:
@@ -96,20 +112,43 @@ class Follower:
 
     async def apply_batch(self) -> int:
         """The next batch and the new position, in one transaction; returns its size."""
+        parked: list[ParkedEvent] = []
         async with self.pool.acquire() as conn, conn.transaction():
             position = await self._locked_position(conn)
             rows, head = await asyncio.to_thread(self._select, position)
+            self.status.head = max(self.status.head, head)  # a lag while it fails shows
             if rows:
-                await self.handle(conn, rows)
+                parked = await self._apply(conn, rows)
                 await conn.execute(
                     "UPDATE projection_position SET notification_id = $2, updated_at = now()"
                     " WHERE name = $1",
                     self.name,
                     rows[-1].id,
                 )
-        self.status.head = max(self.status.head, head)
+        self._committed(parked)
         await self._moved_to(rows[-1].id if rows else position)
         return len(rows)
+
+    async def parked(self) -> list[ParkedEvent]:
+        """The events this follower set aside, oldest first."""
+        async with self.pool.acquire() as conn:
+            return await parking.parked(conn, self.name)
+
+    async def reapply_parked(self) -> int:
+        """Apply the parked events again (after a fix: the follower does so whenever it
+        starts); those that apply leave the table, the others stay with the new reason.
+        Returns how many stay parked."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._locked_position(conn)
+            ids = [p.notification_id for p in await parking.parked(conn, self.name)]
+            rows = await asyncio.to_thread(self._select_each, ids)
+            still = [p for n in rows if (p := await self._apply_one(conn, n))]
+            kept = {p.notification_id for p in still}
+            await parking.unpark(conn, self.name, [n.id for n in rows if n.id not in kept])
+        for p in still:
+            log.warning("follower %s: still cannot apply %s", self.name, p.summary())
+        await self._count_parked()
+        return len(still)
 
     async def wait_for(self, position: int, timeout: float) -> bool:
         """True once ``position`` is applied (read-your-writes); False after ``timeout``."""
@@ -125,8 +164,40 @@ class Follower:
             return False
         return True
 
+    async def _apply(self, conn: Conn, rows: Sequence[Notification]) -> list[ParkedEvent]:
+        """The batch at once; if an event in it cannot be applied, each on its own."""
+        try:
+            async with conn.transaction():
+                await self.handle(conn, rows)
+        except POISON:
+            return [p for n in rows if (p := await self._apply_one(conn, n))]
+        return []
+
+    async def _apply_one(self, conn: Conn, notification: Notification) -> ParkedEvent | None:
+        """The event in a savepoint; parked (in the outer transaction) if it cannot apply."""
+        try:
+            async with conn.transaction():
+                await self.handle(conn, [notification])
+        except POISON as exc:
+            return await parking.park(conn, self.name, notification, exc)
+        return None
+
+    def _committed(self, parked: Sequence[ParkedEvent]) -> None:
+        """After a batch committed: failures cleared, each event it parked told at ERROR."""
+        self.status.failures, self.status.last_error = 0, None
+        for p in parked:
+            log.error("follower %s parked %s", self.name, p.summary())
+            self.status.parked += 1
+            self.status.last_parked = p.summary()
+
+    async def _count_parked(self) -> None:
+        parked = await self.parked()
+        self.status.parked = len(parked)
+        self.status.last_parked = parked[-1].summary() if parked else None
+
     async def _follow(self, stop: asyncio.Event) -> None:
         await self.prepare()
+        await self.reapply_parked()
         listener = await self._listen()
         try:
             while not stop.is_set():
@@ -169,6 +240,10 @@ class Follower:
         if len(rows) < self.batch_size:
             return rows, rows[-1].id if rows else position
         return rows, self.app.recorder.max_notification_id() or 0
+
+    def _select_each(self, ids: Sequence[int]) -> list[Notification]:
+        select = self.app.recorder.select_notifications
+        return [n for i in ids for n in select(start=i, limit=1, stop=i)]
 
     async def _moved_to(self, position: int) -> None:
         self.status.position = position

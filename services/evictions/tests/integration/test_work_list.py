@@ -66,10 +66,11 @@ def register(
     coordinator: str,
     eviction_date: date | None = None,
     children: int = 0,
+    name: str | None = None,
 ) -> UUID:
     number = synthetic_number(RNG, next(BIRTH_YEARS))
     household = Household(
-        Tenant(f"Tenant of {coordinator} {registered_on}", number, None),
+        Tenant(name or f"Tenant of {coordinator} {registered_on}", number, None),
         "Provgatan 1",
         "Demo AB",
         None,
@@ -214,6 +215,22 @@ async def test_a_reopened_case_is_due_again_from_its_new_registration(
     assert row["signal_kinds"] == ["rent_arrears", "disturbance"]
 
 
+async def test_a_tenant_name_postgresql_cannot_hold_is_parked_and_later_cases_still_appear(
+    app: EvictionsApp, follower: Follower
+) -> None:
+    before = register(app, date(2026, 11, 2), "bo1")
+    register(app, date(2026, 11, 3), "bo1", name="Nul\x00Tenant")
+    after = register(app, date(2026, 11, 4), "bo1")
+    await follower.catch_up()
+    rows, total = await listed(follower)
+    assert [r["case_id"] for r in rows] == [before, after] and total == 2
+    (parked,) = await follower.parked()
+    assert parked.topic == "tak.evictions:EvictionCase.Registered"
+    assert parked.reason.startswith("CharacterNotInRepertoireError")
+    assert follower.status.parked == 1 and follower.status.lag == 0
+    assert follower.status.position == app.recorder.max_notification_id()
+
+
 def threat(number: str, eviction_date: str | None = None) -> dict[str, Any]:
     return {
         "tenant": {"name": "Nils Provlund", "personal_identity_number": number},
@@ -271,3 +288,19 @@ def test_waiting_for_a_write_that_never_comes_answers_503(client: TestClient) ->
     answer = client.get("/api/work-list", params={"after": 10_000})
     assert answer.status_code == 503
     assert answer.json()["detail"][0]["loc"] == ["after"]
+
+
+def test_a_parked_case_shows_on_health_without_the_name_and_the_list_goes_on(
+    client: TestClient,
+) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    nul = register(services.app, TODAY, "bo1", name="Nul\x00Tenant")
+    later = client.post("/api/cases", json=threat(synthetic_number(RNG, next(BIRTH_YEARS))))
+    answer = client.get("/api/work-list", params={"after": later.json()["position"]})
+    assert answer.status_code == 200, answer.text
+    assert [i["case_id"] for i in answer.json()["items"]] == [later.json()["case_id"]]
+    health = client.get("/health")
+    entry = health.json()["work_list"]
+    assert entry["parked"] == 1 and entry["failures"] == 0 and entry["lag"] == 0
+    assert "CharacterNotInRepertoireError" in entry["last_parked"]
+    assert "Tenant" not in health.text and str(nul) not in health.text

@@ -4,6 +4,10 @@ Fed by a ``tak_platform.follower.Follower`` on this service's own log: each batc
 case it touches and upserts its row, so a row always shows the case as it now stands. The row
 holds the tenant's name (the coordinator needs to see whom), so a weeded case's row is deleted:
 weeding leaves no personal data in the read model, and a rebuild brings none back.
+
+Because a row is the case as it now stands, an event may come alone or late: a case whose row
+PostgreSQL refuses (a NUL in the tenant's name) has its events parked by the follower, the
+other cases' rows go on, and a parked event applied again after a fix brings the row up to date.
 """
 
 from __future__ import annotations

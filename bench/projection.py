@@ -4,10 +4,12 @@
 
 Starts its own nats-server and PostgreSQL (durable settings) in a temp dir, publishes N valid
 CloudEvents (``EvictionThreatRegistered``) into stream TAK, then runs the reporting service's
-consumer (``tak_reporting.consumer.build_broker``) from an empty database and times it until
-``consumer_position`` reaches the stream's last sequence. In the same run, the baseline:
-asyncpg ``copy_records_to_table`` of N rows (id uuid, seq bigint, data text) with the same
-bodies into a scratch table, one transaction per batch, and once as a single COPY.
+consumer (``tak_reporting.consumer.StreamReader``) from an empty database and times it until
+``consumer_position`` reaches the stream's last sequence; before it prints a figure it checks
+that reporting's audit copy holds exactly as many events as the stream holds messages. In the
+same run, the baseline: asyncpg ``copy_records_to_table`` of N rows (id uuid, seq bigint, data
+text) with the same bodies into a scratch table, one transaction per batch, and once as a single
+COPY.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tak_contracts import CloudEvent, wrap
 from tak_contracts.events.evictions import ArrearsBracket, EvictionThreatRegistered, SignalKind
 from tak_platform.servers import create_database
 from tak_platform.streams import declare_stream, stream_config
-from tak_reporting.consumer import build_broker
+from tak_reporting.consumer import StreamReader
 from tak_reporting.projections.store import create_schema
 from tak_reporting.settings import ReportingSettings
 
@@ -95,9 +97,10 @@ async def consume(
             await create_schema(conn)
         with CpuMeter(srv) as cpu:
             t0 = time.perf_counter()
-            broker = build_broker(settings, pool)
-            async with broker:
-                await broker.start()
+            stop = asyncio.Event()
+            nc = await nats.connect(srv.nats.url)
+            reader = asyncio.create_task(StreamReader(settings, pool).run(nc, stop))
+            try:
                 position = 0
                 while position < last_seq:
                     if time.perf_counter() - t0 > TIMEOUT:
@@ -111,6 +114,10 @@ async def consume(
                         or 0
                     )
                 elapsed = time.perf_counter() - t0
+            finally:
+                stop.set()
+                await reader
+                await nc.drain()
         logged = await pool.fetchval("SELECT count(*) FROM event_log")
         dead = await pool.fetchval("SELECT count(*) FROM dead_letters")
         if dead:
@@ -161,12 +168,14 @@ async def main() -> None:
         finally:
             await nc.drain()
         print(f"publish into {STREAM} (publish_async pipelined): {rate(n, published)}", flush=True)
+        if last_seq != n:
+            raise RuntimeError(f"the stream holds {last_seq} messages, expected {n}")
         db_url = create_database(srv.postgres.url, "tak_reporting")
         consumed, consume_cpu, logged = await consume(srv, db_url, last_seq, batch)
         scratch_url = create_database(srv.postgres.url, "scratch")
         copied, copy_cpu, single = await copy_baseline(srv, scratch_url, events, batch)
-    if logged != n:
-        raise RuntimeError(f"event_log holds {logged}, expected {n}")
+    if logged != last_seq:
+        raise RuntimeError(f"event_log holds {logged} events, the stream {last_seq} messages")
     print()
     print(f"reporting consumer (batch_size {batch}, from empty):   {rate(n, consumed)}")
     print(f"asyncpg copy_records_to_table, {batch} rows per txn:  {rate(n, copied)}")

@@ -16,3 +16,6 @@ class ReportingSettings(ServiceSettings):
     subject_filter: str = "tak.>"
     ack_wait_seconds: float = Field(default=10.0, gt=0)
     """How long an unacknowledged batch waits before JetStream redelivers it."""
+    producers: dict[str, str] = Field(default_factory=dict)
+    """Producing services by name and base URL (JSON), whose logs ``tak audit verify`` checks
+    against the stream and the audit copy, e.g. ``{"evictions": "http://127.0.0.1:8103"}``."""

@@ -13,7 +13,8 @@ import pytest
 
 from tak_contracts import from_nats, wrap
 from tak_reporting.projections import store
-from tak_reporting.projections.store import RawMessage, apply_batch, create_schema, verify_chain
+from tak_reporting.projections.audit import verify_chain
+from tak_reporting.projections.store import RawMessage, apply_batch, create_schema
 
 from .conftest import sample_event
 

@@ -25,6 +25,7 @@ from eventsourcing.persistence import Notification
 
 from tak_platform import parking
 from tak_platform.application import TakApplication
+from tak_platform.health import Progress
 from tak_platform.parking import POISON, ParkedEvent
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,20 @@ class FollowerStatus:
     last_error: str | None = None
     parked: int = 0
     last_parked: str | None = None
+    progress: Progress = field(default_factory=Progress)
 
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
 
     def report(self) -> dict[str, object]:
-        return vars(self) | {"lag": self.lag}
+        out = {k: v for k, v in vars(self).items() if k != "progress"} | {"lag": self.lag}
+        problems = [f"{self.parked} events parked, last {self.last_parked}"] if self.parked else []
+        if self.failures:
+            problems.append(f"{self.failures} batches failed in a row: {self.last_error}")
+        stuck = self.progress.stuck(self.position, self.lag > 0)
+        stalled = f"stuck at {self.position} of {self.head} for {stuck}s" if stuck else None
+        return out | {"problems": problems, "stuck": stalled}
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from nats.aio.client import Client
 from tak_platform.application import TakApplication
 from tak_platform.dependencies import Services
 from tak_platform.http import HealthExtra, create_service_app
+from tak_platform.outbox import outbox_router
 from tak_platform.relay import EventMapping, Relay
 from tak_platform.runtime import LocalWorker, Runtime, Worker
 from tak_platform.servers import create_database
@@ -67,13 +69,13 @@ def producer_app(
             batch_size=settings.relay_batch_size,
         )
         runtime.workers["relay"] = _relay_worker(relay)
+        routers = (*routers, outbox_router(relay))
     api = create_service_app(
         runtime,
         title=title,
         description=description,
-        health_extra=lambda: (
-            {"relay": relay_health(relay)} | (health_extra() if health_extra else {})
-        ),
+        health_extra=_with_relay(relay, health_extra),
+        database_url=app.database_url,
         on_startup=on_startup,
         on_shutdown=_then_close(on_shutdown, app),
     )
@@ -101,15 +103,15 @@ def _relay_worker(relay: Relay) -> Any:
     return work
 
 
+def _with_relay(relay: Relay | None, extra: HealthExtra | None) -> HealthExtra:
+    async def health() -> dict[str, Any]:
+        more = extra() if extra else {}
+        return {"relay": relay_health(relay)} | (await more if inspect.isawaitable(more) else more)
+
+    return health
+
+
 def relay_health(relay: Relay | None) -> dict[str, object] | None:
     if relay is None:
         return None
-    s = relay.status
-    return {
-        "position": s.position,
-        "head": s.head,
-        "lag": s.lag,
-        "holds_lock": s.holds_lock,
-        "published": s.published,
-        "last_error": s.last_error,
-    }
+    return relay.status.report()

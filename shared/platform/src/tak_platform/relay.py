@@ -28,7 +28,9 @@ from nats.js.errors import NotFoundError
 
 from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
 from tak_platform.application import TakApplication
+from tak_platform.health import Progress
 from tak_platform.mapper import sealed_subjects
+from tak_platform.weeding import Redacted
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,18 @@ class Publication:
 EventMapping = Callable[[Any], Sequence[Publication]]
 
 
+@dataclass(frozen=True)
+class Outbox:
+    """A page of what a log publishes."""
+
+    events: list[tuple[int, CloudEvent]]
+    """(notification id, event) for each event the relay publishes."""
+    weeded: list[int]
+    """Notifications whose content was weeded: what they published can no longer be derived."""
+    last: int | None
+    """The last notification read; None when there was none after the page's start."""
+
+
 def event_id(district: str, service: str, notification_id: int, index: int) -> UUID:
     """The event id, derived from the producer's notification: never random per publish."""
     return uuid5(EVENT_ID_NAMESPACE, f"{district}/{service}/{notification_id}/{index}")
@@ -62,10 +76,28 @@ class RelayStatus:
     nats_connected: bool = False
     published: int = 0
     last_error: str | None = None
+    """The failure of the batch in hand; cleared when a batch is published."""
+    unexpected_duplicates: int = 0
+    """PubAcks saying ``duplicate`` for an event this relay had not published before: another
+    message with its id reached the stream first (a forgery, or a second producer)."""
+    last_unexpected_duplicate: str | None = None
+    progress: Progress = field(default_factory=Progress)
 
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
+
+    def report(self) -> dict[str, object]:
+        out = {k: v for k, v in vars(self).items() if k != "progress"} | {"lag": self.lag}
+        stuck = self.progress.stuck(self.position, self.lag > 0 and self.nats_connected)
+        problems = [f"relay: {self.last_error}"] if self.last_error else []
+        if self.unexpected_duplicates:
+            problems.append(
+                f"{self.unexpected_duplicates} events were refused by the stream as duplicates"
+                f" of a message this relay never published (last {self.last_unexpected_duplicate})"
+            )
+        stalled = f"relay stuck at {self.position} of {self.head} for {stuck}s" if stuck else None
+        return out | {"problems": problems, "stuck": stalled}
 
 
 @dataclass
@@ -181,8 +213,12 @@ class Relay:
         return out
 
     def _cloud_events(self, row: Notification) -> list[CloudEvent]:
+        return [e for e in self.publications(row) if e.id not in self._on_stream]
+
+    def publications(self, row: Notification) -> list[CloudEvent]:
+        """Every event this relay publishes for one notification, ids derived from it."""
         domain_event = self.app.mapper.to_domain_event(row)
-        events = [
+        return [
             wrap(
                 p.event,
                 id=event_id(self.district, self.service, row.id, i),
@@ -195,28 +231,52 @@ class Relay:
             )
             for i, p in enumerate(self.mapping(domain_event))
         ]
-        return [e for e in events if e.id not in self._on_stream]
+
+    def outbox(self, after: int, limit: int) -> Outbox:
+        """What up to ``limit`` notifications after ``after`` publish."""
+        rows = self.app.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        self.app.keystore.load(sealed_subjects(rows))
+        weeded = [r.id for r in rows if isinstance(self.app.mapper.to_domain_event(r), Redacted)]
+        events = [(r.id, e) for r in rows for e in self.publications(r)]
+        return Outbox(events, weeded, rows[-1].id if rows else None)
 
     async def _publish(self, js: JetStreamContext, events: list[CloudEvent]) -> None:
         """Publish pipelined; re-publish what was not acked (same ids) until all are."""
-        pending = events
+        pending, first_try = events, True
         while pending:
             futures = [
                 await js.publish_async(e.nats_subject(), e.data, headers=e.headers())
                 for e in pending
             ]
             done, _ = await asyncio.wait(futures, timeout=PUBLISH_DEADLINE_SECONDS)
-            failed = [
-                e
-                for e, f in zip(pending, futures, strict=True)
-                if f not in done or f.exception() is not None
-            ]
+            acked = [(e, f) for e, f in zip(pending, futures, strict=True) if _acked(f, done)]
+            if first_try:
+                self._check_duplicates(acked)
+            failed = [e for e, f in zip(pending, futures, strict=True) if not _acked(f, done)]
             self.status.published += len(pending) - len(failed)
             if failed:
                 self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
                 log.warning("%s: %s", self.name, self.status.last_error)
                 await asyncio.sleep(0.5)
-            pending = failed
+            pending, first_try = failed, False
+        self.status.last_error = None
+
+    def _check_duplicates(self, acked: list[tuple[CloudEvent, asyncio.Future[Any]]]) -> None:
+        """A first publish answered ``duplicate``: the stream holds another message with this
+        event's id, so the real event did not get on. Raised as an alarm, never ignored."""
+        for event, future in acked:
+            if future.result().duplicate:
+                self.status.unexpected_duplicates += 1
+                self.status.last_unexpected_duplicate = f"{event.id} ({event.nats_subject()})"
+                log.error(
+                    "%s: the stream already held a message with the id of event %s (%s), which"
+                    " this relay had not published: the event is not on the stream",
+                    self.name,
+                    event.id,
+                    event.nats_subject(),
+                )
 
     async def _store_position(self, conn: psycopg.AsyncConnection[Any], position: int) -> None:
         await conn.execute(
@@ -235,6 +295,10 @@ class Relay:
             return
         async for _ in conn.notifies(timeout=1.0, stop_after=1):
             break
+
+
+def _acked(future: asyncio.Future[Any], done: set[asyncio.Future[Any]]) -> bool:
+    return future in done and future.exception() is None
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -62,9 +62,11 @@ class Runtime:
 
     def health(self) -> dict[str, Any]:
         connected = self.nats is not None and self.nats.is_connected
+        down = [s for s in self.states.values() if not s.running and s.last_error]
         return {
             "nats": "connected" if connected else "unavailable",
-            "workers": {n: vars(s) for n, s in self.states.items()},
+            "workers": {n: vars(s) for n, s in self.states.items()}
+            | {"problems": [f"{s.name} failed and restarts: {s.last_error}" for s in down]},
         }
 
     async def _run(self) -> None:

@@ -7,10 +7,19 @@ district names its own stream and subjects in settings (FEDERATION.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import NotFoundError
 
 log = logging.getLogger(__name__)
@@ -45,3 +54,33 @@ async def declare_stream(js: JetStreamContext, config: StreamConfig) -> None:
         log.info("declared stream %s on %s", config.name, config.subjects)
         return
     await js.update_stream(config)
+
+
+def durable_pull_consumer(
+    name: str, filter_subject: str, *, after: int, max_ack_pending: int, ack_wait: float
+) -> ConsumerConfig:
+    """A durable pull consumer that delivers from right after ``after`` (a stream sequence).
+
+    Acknowledging a message acknowledges every one delivered before it (``AckPolicy.ALL``), so
+    a consumer acknowledges only what it has committed, and at most one batch is pending."""
+    start = (
+        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": after + 1}
+        if after
+        else {"deliver_policy": DeliverPolicy.ALL}
+    )
+    return ConsumerConfig(
+        durable_name=name,
+        filter_subject=filter_subject,
+        ack_policy=AckPolicy.ALL,
+        max_ack_pending=max_ack_pending,
+        ack_wait=ack_wait,
+        **start,
+    )
+
+
+async def rewind_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
+    """Declare ``config`` afresh: a consumer's start cannot be moved, so delete and recreate it."""
+    with contextlib.suppress(NotFoundError):
+        await js.delete_consumer(stream, config.durable_name or "")
+    await js.add_consumer(stream, config)
+    log.info("consumer %s on %s starts at %s", config.durable_name, stream, config.opt_start_seq)

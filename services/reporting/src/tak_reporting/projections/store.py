@@ -6,25 +6,30 @@ applied once by its id, so a replay or a redelivery changes nothing (DESIGN.md Â
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from tak_contracts import CloudEvent, EnvelopeError, from_nats
+from tak_reporting.projections.audit import append
 
 log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consumer_position (
     consumer text PRIMARY KEY, stream_sequence bigint NOT NULL DEFAULT 0);
+ALTER TABLE consumer_position ADD COLUMN IF NOT EXISTS events bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS duplicates bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS dead_letters bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS duplicate_messages (
+    stream_sequence bigint PRIMARY KEY, event_id uuid NOT NULL, nats_subject text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS event_log (
     position bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE,
     stream_sequence bigint NOT NULL, nats_subject text NOT NULL, ce_type text NOT NULL,
@@ -44,8 +49,19 @@ CREATE OR REPLACE FUNCTION event_log_append_only() RETURNS trigger LANGUAGE plpg
 CREATE OR REPLACE TRIGGER event_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
     ON event_log FOR EACH STATEMENT EXECUTE FUNCTION event_log_append_only();
 """
-GENESIS = b"\x00" * 32
 Conn = asyncpg.Connection | PoolConnectionProxy
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.TransactionRollbackError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.PostgresSystemError,
+)
+"""The database or its server failing, not the event: the batch is retried, never set aside."""
 
 
 @dataclass(frozen=True)
@@ -58,50 +74,66 @@ class RawMessage:
     body: bytes
 
 
+Refused = list[tuple[RawMessage, str]]
+
+
 async def create_schema(conn: Conn) -> None:
     await conn.execute(SCHEMA)
-
-
-def chain_hash(prev: bytes, event: CloudEvent, stream_sequence: int, nats_subject: str) -> bytes:
-    """SHA-256 over the previous hash and everything stored of the event, times in UTC."""
-    head = json.dumps(
-        [
-            str(event.id),
-            event.type,
-            event.source,
-            event.subject,
-            event.district,
-            event.time.astimezone(UTC).isoformat(),
-            event.sequence,
-            event.correlationid,
-            event.causationid,
-            stream_sequence,
-            nats_subject,
-        ],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(prev + head.encode() + b"\n" + event.data).digest()
 
 
 async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) -> int:
     """Record a batch and move the position, in one transaction; returns events applied.
 
-    Messages at or below the stored position were committed before (a redelivery); events
-    whose id is already in the audit copy were published twice; both change nothing.
+    Messages at or below the stored position were committed before (a redelivery) and change
+    nothing. Every other message is accounted for exactly once: appended to the audit copy and
+    the read models, recorded as a repeat of an event already there, or dead-lettered with the
+    reason it cannot be read or stored, and never a neighbour with it. A failure of the
+    database itself raises and nothing commits.
     """
     async with conn.transaction():
         position = await _lock_position(conn, consumer)
-        events, dead = _read([m for m in batch if m.stream_sequence > position])
-        new, unstorable = await _record(conn, await _unseen(conn, events))
+        fresh = [m for m in batch if m.stream_sequence > position]
+        if not fresh:
+            return 0
+        events, dead = _read(fresh)
+        unseen, repeats = await _split_seen(conn, events)
+        new, unstorable = await _record(conn, unseen)
         await _dead_letter(conn, dead + unstorable)
-        top = max((m.stream_sequence for m in batch), default=position)
-        await conn.execute(
-            "UPDATE consumer_position SET stream_sequence = $2 WHERE consumer = $1"
-            " AND stream_sequence < $2",
-            consumer,
-            top,
-        )
+        await _repeats(conn, repeats)
+        top = max(m.stream_sequence for m in fresh)
+        await _move(conn, consumer, top, (len(new), len(repeats), len(dead) + len(unstorable)))
     return len(new)
+
+
+async def _move(conn: Conn, consumer: str, top: int, counts: tuple[int, int, int]) -> None:
+    await conn.execute(
+        "UPDATE consumer_position SET stream_sequence = $2, events = events + $3,"
+        " duplicates = duplicates + $4, dead_letters = dead_letters + $5"
+        " WHERE consumer = $1 AND stream_sequence < $2",
+        consumer,
+        top,
+        *counts,
+    )
+
+
+async def stored_position(conn: Conn, consumer: str) -> int:
+    """The last stream sequence committed for ``consumer`` (0 before the first batch)."""
+    value = await conn.fetchval(
+        "SELECT stream_sequence FROM consumer_position WHERE consumer = $1", consumer
+    )
+    return int(value or 0)
+
+
+async def accounted(conn: Conn, consumer: str) -> dict[str, int]:
+    """How the messages up to the position were accounted for, from the counters kept with it."""
+    row = await conn.fetchrow(
+        "SELECT stream_sequence AS position, events, duplicates, dead_letters"
+        " FROM consumer_position WHERE consumer = $1",
+        consumer,
+    )
+    counts = dict(row) if row else dict.fromkeys(("position", "events", "duplicates"), 0)
+    counts.setdefault("dead_letters", 0)
+    return counts | {"accounted": counts["events"] + counts["duplicates"] + counts["dead_letters"]}
 
 
 async def _lock_position(conn: Conn, consumer: str) -> int:
@@ -117,41 +149,52 @@ async def _lock_position(conn: Conn, consumer: str) -> int:
 Decoded = list[tuple[RawMessage, CloudEvent]]
 
 
-def _read(batch: Sequence[RawMessage]) -> tuple[Decoded, list[tuple[RawMessage, str]]]:
+def _read(batch: Sequence[RawMessage]) -> tuple[Decoded, Refused]:
     """Valid Tak CloudEvents, and the rest with the reason each cannot be read."""
     events: Decoded = []
-    dead: list[tuple[RawMessage, str]] = []
+    dead: Refused = []
     for msg in batch:
         try:
             events.append((msg, _valid(msg)))
-        except EnvelopeError as exc:
-            dead.append((msg, str(exc)))
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:  # this message only
+            dead.append((msg, f"{type(exc).__name__}: {exc}"))
     return events, dead
 
 
-async def _record(conn: Conn, new: Decoded) -> tuple[Decoded, list[tuple[RawMessage, str]]]:
-    """Append the batch and update the read models; if the database refuses something (a value
-    it cannot hold), retry one event at a time and set the ones it refuses aside."""
+async def _record(conn: Conn, new: Decoded) -> tuple[Decoded, Refused]:
+    """Append the batch and update the read models; if that fails while the database still
+    answers, store event by event and set aside exactly the ones it refuses."""
     try:
         async with conn.transaction():
             await _store(conn, new)
         return new, []
-    except asyncpg.DataError:
+    except TRANSIENT:
+        raise
+    except Exception:  # classified below: the database answers, so it is one event's fault
+        await _still_answers(conn)
         log.warning("a batch could not be stored whole; storing it event by event")
     kept: Decoded = []
-    refused: list[tuple[RawMessage, str]] = []
+    refused: Refused = []
     for item in new:
         try:
             async with conn.transaction():
                 await _store(conn, [item])
             kept.append(item)
-        except asyncpg.DataError as exc:
-            refused.append((item[0], f"cannot be stored: {exc}"))
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # dead-lettered with its reason; the rest go on
+            await _still_answers(conn)
+            refused.append((item[0], f"cannot be stored: {type(exc).__name__}: {exc}"))
     return kept, refused
 
 
+async def _still_answers(conn: Conn) -> None:
+    """Raises if the database no longer answers: then the failure was not the event's."""
+    await conn.fetchval("SELECT 1")
+
+
 async def _store(conn: Conn, new: Decoded) -> None:
-    await _append(conn, new)
+    await append(conn, [(m.stream_sequence, m.subject, e) for m, e in new])
     for read_model in READ_MODELS:
         await read_model(conn, [event for _, event in new])
 
@@ -163,14 +206,15 @@ def _valid(msg: RawMessage) -> CloudEvent:
         raise EnvelopeError("a NUL character in a header or the body")
     if not 0 <= event.sequence < 2**63:
         raise EnvelopeError(f"ce-sequence {event.sequence} is out of range")
+    event.time.astimezone(UTC)  # the audit chain hashes it in UTC: raises if out of range
     event.event()
     if event.nats_subject() != msg.subject:
         raise EnvelopeError(f"subject {msg.subject} does not match ce-type {event.type}")
     return event
 
 
-async def _unseen(conn: Conn, events: Decoded) -> Decoded:
-    """The events not yet in the audit copy, each once, in stream order."""
+async def _split_seen(conn: Conn, events: Decoded) -> tuple[Decoded, Decoded]:
+    """The events not yet in the audit copy (each once, in stream order), and the repeats."""
     seen = {
         r["event_id"]
         for r in await conn.fetch(
@@ -179,49 +223,23 @@ async def _unseen(conn: Conn, events: Decoded) -> Decoded:
         )
     }
     new: Decoded = []
+    repeats: Decoded = []
     for msg, event in events:
-        if event.id not in seen:
-            seen.add(event.id)
-            new.append((msg, event))
-    return new
+        (repeats if event.id in seen else new).append((msg, event))
+        seen.add(event.id)
+    return new, repeats
 
 
-async def _append(conn: Conn, new: Decoded) -> None:
-    """Append to the hash-chained audit copy."""
-    prev = (
-        await conn.fetchval("SELECT hash FROM event_log ORDER BY position DESC LIMIT 1") or GENESIS
-    )
-    rows = []
-    for msg, e in new:
-        digest = chain_hash(prev, e, msg.stream_sequence, msg.subject)
-        rows.append(
-            (
-                e.id,
-                msg.stream_sequence,
-                msg.subject,
-                e.type,
-                e.source,
-                e.subject,
-                e.district,
-                e.time,
-                e.sequence,
-                e.correlationid,
-                e.causationid,
-                e.data.decode(),
-                prev,
-                digest,
-            )
-        )
-        prev = digest
+async def _repeats(conn: Conn, repeats: Decoded) -> None:
+    """A message that repeats an event already stored (published twice): counted, not applied."""
     await conn.executemany(
-        "INSERT INTO event_log (event_id, stream_sequence, nats_subject, ce_type, ce_source,"
-        " ce_subject, district, ce_time, sequence, correlationid, causationid, data,"
-        " prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-        rows,
+        "INSERT INTO duplicate_messages (stream_sequence, event_id, nats_subject)"
+        " VALUES ($1, $2, $3) ON CONFLICT (stream_sequence) DO NOTHING",
+        [(m.stream_sequence, e.id, m.subject) for m, e in repeats],
     )
 
 
-async def _dead_letter(conn: Conn, dead: list[tuple[RawMessage, str]]) -> None:
+async def _dead_letter(conn: Conn, dead: Refused) -> None:
     await conn.executemany(
         "INSERT INTO dead_letters (stream_sequence, nats_subject, headers, body, reason)"
         " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (stream_sequence) DO NOTHING",
@@ -247,32 +265,3 @@ async def count_events(conn: Conn, events: list[CloudEvent]) -> None:
 ReadModel = Callable[[Conn, list[CloudEvent]], Awaitable[None]]
 READ_MODELS: tuple[ReadModel, ...] = (count_events,)
 """Every read model, fed each batch's new events inside the batch's transaction."""
-
-
-async def verify_chain(conn: Conn) -> dict[str, Any]:
-    """Recompute the hash chain over the audit copy; name the first broken link."""
-    prev, count = GENESIS, 0
-    async with conn.transaction():
-        async for row in conn.cursor("SELECT * FROM event_log ORDER BY position"):
-            event = _event_of(row)
-            if row["prev_hash"] != prev or row["hash"] != chain_hash(
-                prev, event, row["stream_sequence"], row["nats_subject"]
-            ):
-                return {"valid": False, "events": count, "broken_at": row["position"]}
-            prev, count = row["hash"], count + 1
-    return {"valid": True, "events": count, "head": prev.hex()}
-
-
-def _event_of(row: asyncpg.Record) -> CloudEvent:
-    return CloudEvent(
-        id=row["event_id"],
-        source=row["ce_source"],
-        type=row["ce_type"],
-        subject=row["ce_subject"],
-        time=row["ce_time"],
-        district=row["district"],
-        sequence=row["sequence"],
-        data=row["data"].encode(),
-        correlationid=row["correlationid"],
-        causationid=row["causationid"],
-    )

@@ -16,7 +16,7 @@ import pytest
 from nats.aio.client import Client
 
 from tak_contracts import from_nats
-from tak_platform.relay import Relay
+from tak_platform.relay import Relay, event_id
 from tak_platform.streams import declare_stream, stream_config
 
 pytestmark = pytest.mark.integration
@@ -228,3 +228,42 @@ async def test_a_gap_left_by_a_failed_publish_is_filled_after_a_restart_and_noth
     await wait_for(lambda: _settled(nats_client, stream, db, 3))
     await asyncio.sleep(0.5)
     assert sorted(await sequences_on(nats_client, stream)) == [1, 2, 3]
+
+
+async def test_a_forged_message_with_the_next_event_id_raises_the_duplicate_alarm(
+    relay_env: dict[str, str], nats_client: Client, district: str
+) -> None:
+    """Someone publishes first with the id the relay will derive for its next event: JetStream
+    drops the real event as a duplicate. The relay must say so, not carry on silently."""
+    db = relay_env["LEDGER_DATABASE_URL"]
+    stream = await make_stream(nats_client, district, 120.0)
+    app = LedgerApp.for_database(db)
+    relay = Relay(
+        service="intake",
+        district=district,
+        database_url=db,
+        stream=stream,
+        app=app,
+        mapping=to_integration,
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(nats_client, stop))
+    forged_id = str(event_id(district, "intake", 1, 0))
+    await nats_client.jetstream().publish(
+        f"tak.{district}.evictions.forged.v1", b"{}", headers={"Nats-Msg-Id": forged_id}
+    )
+    write_notes(app, 3)
+    await wait_for(lambda: _position_is(relay, 3))
+    stop.set()
+    await running
+    app.close()
+
+    report = relay.status.report()
+    assert relay.status.unexpected_duplicates == 1
+    assert forged_id in str(relay.status.last_unexpected_duplicate)
+    assert any("never published" in p for p in report["problems"])  # type: ignore[attr-defined]
+    assert await stream_count(nats_client, stream) == 3  # the forgery and events 2 and 3
+
+
+async def _position_is(relay: Relay, position: int) -> bool:
+    return relay.status.position == position

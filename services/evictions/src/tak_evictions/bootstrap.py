@@ -22,8 +22,9 @@ from tak_evictions.integration.mapping import to_integration
 from tak_evictions.projections import work_list
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.follower import Follower
-from tak_platform.http import invalid_field, problem
+from tak_platform.http import invalid_field
 from tak_platform.identity import InvalidIdentityNumber
+from tak_platform.problems import problem
 from tak_platform.producer import open_application, producer_app
 from tak_platform.runtime import Worker
 

@@ -7,10 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from tak_platform.errors import TakError
+from tak_platform.guard import InputGuard
+from tak_platform.problems import problem, problems
 from tak_platform.runtime import Runtime
+from tak_platform.validation import validation_refused
 
 HealthExtra = Callable[[], dict[str, Any]]
 
@@ -39,8 +43,12 @@ def create_service_app(
             if closing is not None:
                 await closing
 
-    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title, description=description, lifespan=lifespan, responses=problems(413, 422)
+    )
     app.add_exception_handler(TakError, _tak_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_refused)  # type: ignore[arg-type]
+    app.add_middleware(InputGuard, max_body_bytes=runtime.settings.max_body_bytes)
 
     @app.get("/health", tags=["operations"], summary="Liveness and the state of NATS and workers")
     def health() -> dict[str, Any]:
@@ -62,14 +70,6 @@ async def _tak_error(_: Request, exc: TakError) -> JSONResponse:
         fix=exc.fix,
         kind=type(exc).__name__,
     )
-
-
-def problem(
-    status: int, message: str, *, loc: list[str], fix: str | None = None, kind: str = "value_error"
-) -> JSONResponse:
-    """A 4xx answer in FastAPI's own shape: what was wrong, where, and how to fix it."""
-    detail = {"loc": loc, "msg": message, "type": kind} | ({"fix": fix} if fix else {})
-    return JSONResponse(status_code=status, content={"detail": [detail]})
 
 
 def invalid_field(api: FastAPI, error: type[Exception], field: str) -> None:

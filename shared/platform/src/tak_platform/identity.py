@@ -15,6 +15,9 @@ import re
 from datetime import date
 
 _FORM = re.compile(r"^(\d{2})?(\d{6})[-+]?(\d{4})$")
+API_PATTERN = r"^(\d{2})?\d{6}[-+ ]?\d{4}$"
+"""The forms an API takes (its OpenAPI ``pattern``): 10 or 12 digits, a ``-``, ``+`` or space."""
+API_MAX_LENGTH = 13
 
 
 class InvalidIdentityNumber(ValueError):
@@ -55,7 +58,7 @@ def _check_date(full: str) -> None:
     try:
         date(int(full[:4]), int(full[4:6]), day)
     except ValueError:
-        raise InvalidIdentityNumber(f"{full[:8]} is not a valid date of birth") from None
+        raise InvalidIdentityNumber("its first digits are not a valid date of birth") from None
 
 
 def pseudonym(number_12: str, city_key: str) -> str:

@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
     key_encryption_key: SecretStr | None = None
     """Optional base64 AES key wrapping each data subject's key at rest."""
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    """The largest request body the API reads; a larger one is answered 413 (default 1 MB)."""
     shutdown_grace_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("pseudonym_key")

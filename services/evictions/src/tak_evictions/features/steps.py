@@ -12,15 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tak_evictions.dependencies import Container
 from tak_evictions.domain.eviction_case import EvictionCase
+from tak_platform.bounds import MAX_KEY_LENGTH
 from tak_platform.errors import Invalid
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 IfMatch = Annotated[
     str | None,
-    Header(description="The case version the step is based on; a stale one is refused with 409."),
+    Header(
+        max_length=40,
+        description="The case version the step is based on; a stale one is refused with 409.",
+    ),
 ]
 IdempotencyKey = Annotated[
-    str | None, Header(description="Retries with the same key are answered once.")
+    str | None,
+    Header(max_length=MAX_KEY_LENGTH, description="Retries with the same key are answered once."),
 ]
 
 

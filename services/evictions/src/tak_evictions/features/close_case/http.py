@@ -7,7 +7,6 @@ open until an alternative is recorded.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -19,8 +18,12 @@ from tak_evictions.dependencies import Container
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import AlternativeKind, HousingAlternative, MovedTo, PreventedHow
 from tak_evictions.features.steps import IdempotencyKey, IfMatch, StepIn, StepOut, record_step
+from tak_platform.fields import Day, Whole
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/cases/{case_id}", tags=["closing a case"])
+router = APIRouter(
+    prefix="/api/cases/{case_id}", tags=["closing a case"], responses=problems(404, 409, 410)
+)
 
 
 class AlternativeIn(BaseModel):
@@ -34,7 +37,7 @@ class AlternativeIn(BaseModel):
 
 class PreventedIn(StepIn):
     outcome: Literal["prevented"]
-    on: date
+    on: Day
     how: PreventedHow = Field(
         description="Debt paid, repayment plan, landlord withdrew, "
         "application rejected or withdrawn."
@@ -43,17 +46,17 @@ class PreventedIn(StepIn):
 
 class MovedIn(StepIn):
     outcome: Literal["moved"]
-    on: date
+    on: Day
     moved_to: MovedTo
 
 
 class ExecutedIn(StepIn):
     outcome: Literal["executed"]
-    on: date = Field(description="The day the eviction was carried out (not in the future).")
-    children_registered: int = Field(
+    on: Day = Field(description="The day the eviction was carried out (not in the future).")
+    children_registered: Whole = Field(
         ge=0, le=20, description="Children affected who were registered at the address."
     )
-    children_not_registered: int = Field(
+    children_not_registered: Whole = Field(
         ge=0,
         le=20,
         description="Children affected who were not registered there but have an evicted parent.",

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Query
 
 from tak_evictions.dependencies import Container
 from tak_evictions.domain.eviction_case import EvictionCase
+from tak_platform.bounds import MAX_VERSION
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/cases", tags=["cases"])
+router = APIRouter(prefix="/api/cases", tags=["cases"], responses=problems(404, 410))
 _META = {
     "originator_id",
     "originator_version",
@@ -32,7 +34,7 @@ def get_case(
     case_id: UUID,
     container: Container,
     version: int | None = Query(
-        default=None, ge=1, description="The case as it stood at this version."
+        default=None, ge=1, le=MAX_VERSION, description="The case as it stood at this version."
     ),
 ) -> dict[str, Any]:
     case = container.app.get_case(case_id, version=version)

@@ -7,7 +7,6 @@ says which.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -19,9 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_evictions.application import Registration
 from tak_evictions.dependencies import Container
 from tak_evictions.domain.values import Child, Household, Signal, SignalKind, Tenant
+from tak_platform.bounds import MAX_KEY_LENGTH, MAX_SEK
+from tak_platform.fields import Day, Flag, Whole
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/cases", tags=["cases"])
+router = APIRouter(prefix="/api/cases", tags=["cases"], responses=problems(409))
 
 
 class Strict(BaseModel):
@@ -31,14 +34,17 @@ class Strict(BaseModel):
 class TenantIn(Strict):
     name: str = Field(min_length=1, max_length=200, description="The tenant's full name.")
     personal_identity_number: str = Field(
-        description="*Personnummer*, YYYYMMDD-NNNN; the check digit is verified."
+        min_length=10,
+        max_length=API_MAX_LENGTH,
+        pattern=API_PATTERN,
+        description="*Personnummer*, YYYYMMDD-NNNN; the check digit is verified.",
     )
     phone: str | None = Field(default=None, max_length=40)
 
 
 class ChildIn(Strict):
-    birth_year: int = Field(ge=1990, le=2100)
-    registered_at_address: bool = Field(
+    birth_year: Whole = Field(ge=1990, le=2100)
+    registered_at_address: Flag = Field(
         description="Registered at the address (Kronofogden counts the two classes apart)."
     )
 
@@ -49,13 +55,15 @@ class SignalIn(Strict):
         "rent arrears, disturbance, an application to the Enforcement "
         "Authority (*Kronofogden*) or other."
     )
-    received_on: date = Field(description="The day the district received the signal.")
-    arrears_amount: Decimal | None = Field(default=None, ge=0, description="Rent arrears, SEK.")
-    arrears_months: int | None = Field(default=None, ge=0, le=120)
+    received_on: Day = Field(description="The day the district received the signal.")
+    arrears_amount: Decimal | None = Field(
+        default=None, ge=0, le=MAX_SEK, decimal_places=2, description="Rent arrears, SEK."
+    )
+    arrears_months: Whole | None = Field(default=None, ge=0, le=120)
     enforcement_case_number: str | None = Field(
         default=None, max_length=40, description="Kronofogden's case number."
     )
-    eviction_date: date | None = Field(
+    eviction_date: Day | None = Field(
         default=None,
         description="The eviction date, when Kronofogden has set one; not before the registration.",
     )
@@ -71,7 +79,7 @@ class RegisterThreatIn(Strict):
     address: str = Field(min_length=1, max_length=300)
     landlord_name: str = Field(min_length=1, max_length=200)
     landlord_contact: str | None = Field(default=None, max_length=200)
-    adults: int = Field(ge=1, le=20)
+    adults: Whole = Field(ge=1, le=20)
     children: list[ChildIn] = Field(default_factory=list, max_length=20)
     signal: SignalIn
     coordinator: str | None = Field(
@@ -82,7 +90,7 @@ class RegisterThreatIn(Strict):
     registered_by: str = Field(
         min_length=1, max_length=100, description="Who registers the signal."
     )
-    is_test_data: bool = Field(default=False, description="True for synthetic demo/test data.")
+    is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
     def registration(self) -> Registration:
         household = Household(
@@ -124,7 +132,7 @@ class RegisteredOut(BaseModel):
 def register_threat(
     body: RegisterThreatIn,
     container: Container,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
     receipt = run_idempotent(
         container.idempotency,

@@ -16,9 +16,21 @@ from pydantic import BaseModel, Field
 
 from tak_evictions.dependencies import Container
 from tak_evictions.projections.work_list import WorkListReadModel, work_list
+from tak_platform.bounds import MAX_PAGE, MAX_POSITION
 from tak_platform.errors import TakError
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/work-list", tags=["work list"])
+router = APIRouter(
+    prefix="/api/work-list",
+    tags=["work list"],
+    responses=problems(
+        503,
+        notes={
+            503: "The list has not yet reached the position `after` names (retry in a moment), "
+            "or this instance keeps its cases in memory and has no work list"
+        },
+    ),
+)
 READ_YOUR_WRITES_SECONDS = 5.0
 
 
@@ -79,10 +91,13 @@ async def get_work_list(
         Literal["open", "closed", "all"],
         Query(description="open also lists closed cases whose child alert is still open."),
     ] = "open",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     after: Annotated[
-        int | None, Query(ge=0, description="A position from a command's answer: wait for it.")
+        int | None,
+        Query(
+            ge=0, le=MAX_POSITION, description="A position from a command's answer: wait for it."
+        ),
     ] = None,
 ) -> WorkListPage:
     await _caught_up(model, after)

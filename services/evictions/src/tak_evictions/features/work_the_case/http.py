@@ -3,7 +3,6 @@ Enforcement Authority's decisions, notes. Each is a fact from the field and is r
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -20,14 +19,19 @@ from tak_evictions.domain.values import (
     RepaymentPlan,
 )
 from tak_evictions.features.steps import IdempotencyKey, IfMatch, StepIn, StepOut, record_step
+from tak_platform.bounds import MAX_SEK
+from tak_platform.fields import Day, Flag, Whole
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/cases/{case_id}", tags=["working a case"])
+router = APIRouter(
+    prefix="/api/cases/{case_id}", tags=["working a case"], responses=problems(404, 409, 410)
+)
 
 
 class ContactAttemptIn(StepIn):
     channel: ContactChannel = Field(description="Letter, phone or home visit.")
-    on: date
-    reached: bool = Field(description="Whether someone in the household was reached.")
+    on: Day
+    reached: Flag = Field(description="Whether someone in the household was reached.")
 
 
 @router.post(
@@ -52,7 +56,7 @@ def attempt_contact(
 
 
 class CounsellingReferralIn(StepIn):
-    on: date = Field(description="The day of the referral to budget and debt counselling.")
+    on: Day = Field(description="The day of the referral to budget and debt counselling.")
 
 
 @router.post(
@@ -81,7 +85,7 @@ def refer_to_counselling(
 
 class CounsellingOutcomeIn(StepIn):
     outcome: CounsellingOutcome
-    on: date
+    on: Day
 
 
 @router.post(
@@ -111,9 +115,11 @@ def conclude_counselling(
 
 
 class RepaymentPlanIn(StepIn):
-    amount: Decimal = Field(gt=0, description="The amount to repay, SEK.")
-    instalments: int = Field(ge=1, le=120)
-    agreed_on: date
+    amount: Decimal = Field(
+        gt=0, le=MAX_SEK, decimal_places=2, description="The amount to repay, SEK."
+    )
+    instalments: Whole = Field(ge=1, le=120)
+    agreed_on: Day
 
 
 @router.post(
@@ -141,7 +147,7 @@ def agree_repayment_plan(
 
 
 class LandlordContactIn(StepIn):
-    on: date
+    on: Day
     summary: str = Field(min_length=1, max_length=4000, description="What was said.")
 
 
@@ -173,8 +179,8 @@ class EnforcementDecisionIn(StepIn):
     decision: EnforcementDecision = Field(
         description="Application withdrawn or rejected, eviction date set or moved."
     )
-    decided_on: date
-    eviction_date: date | None = Field(
+    decided_on: Day
+    eviction_date: Day | None = Field(
         default=None, description="Required when a date is set or moved."
     )
 

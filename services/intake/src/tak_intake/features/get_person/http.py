@@ -8,13 +8,17 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from tak_intake.dependencies import Container
+from tak_platform.bounds import MAX_VERSION
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/persons", tags=["persons"])
+router = APIRouter(prefix="/api/persons", tags=["persons"], responses=problems(404, 410))
 
 
 @router.get("/{person_id}", summary="Get a person (optionally as at a version)")
 def get_person(
-    person_id: UUID, container: Container, version: int | None = Query(default=None, ge=1)
+    person_id: UUID,
+    container: Container,
+    version: int | None = Query(default=None, ge=1, le=MAX_VERSION),
 ) -> dict[str, Any]:
     person = container.app.get_person(person_id, version=version)
     return {

@@ -12,7 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_contracts.events.intake import Gender, TargetGroup
 from tak_intake.application import RegisterPerson
 from tak_intake.dependencies import Container
+from tak_platform.bounds import MAX_KEY_LENGTH
+from tak_platform.fields import Flag, Whole
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
@@ -23,8 +26,11 @@ class RegisterPersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200, description="The person's full name.")
     personal_identity_number: str = Field(
+        min_length=10,
+        max_length=API_MAX_LENGTH,
+        pattern=API_PATTERN,
         description="*Personnummer* or *samordningsnummer*, YYYYMMDD-NNNN; the check digit is "
-        "verified and the birth year taken from it."
+        "verified and the birth year taken from it.",
     )
     gender: Gender
     target_groups: list[TargetGroup] = Field(
@@ -32,7 +38,7 @@ class RegisterPersonIn(BaseModel):
         max_length=len(TargetGroup),
         description="The city's target groups the person belongs to; may be several.",
     )
-    situation: int | None = Field(
+    situation: Whole | None = Field(
         default=None,
         ge=1,
         le=4,
@@ -41,7 +47,7 @@ class RegisterPersonIn(BaseModel):
     registered_by: str = Field(
         min_length=1, max_length=100, description="The caseworker (*handläggare*) registering."
     )
-    is_test_data: bool = Field(default=False, description="True for synthetic demo/test data.")
+    is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
     def command(self) -> RegisterPerson:
         return RegisterPerson(
@@ -64,7 +70,7 @@ class PersonRegisteredOut(BaseModel):
 def register_person(
     body: RegisterPersonIn,
     container: Container,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
     receipt = run_idempotent(
         container.idempotency,

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_contracts.events.placements import ApartmentKind
 from tak_placements.application import AddApartment
 from tak_placements.dependencies import Container
+from tak_platform.bounds import MAX_KEY_LENGTH
+from tak_platform.fields import Flag
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/apartments", tags=["apartments"])
@@ -31,7 +33,7 @@ class AddApartmentIn(BaseModel):
         max_length=100,
         description="The housing coordinator (*bosamordnare*) adding it.",
     )
-    is_test_data: bool = Field(default=False, description="True for synthetic demo/test data.")
+    is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
     def command(self) -> AddApartment:
         return AddApartment(
@@ -51,7 +53,7 @@ class ApartmentAddedOut(BaseModel):
 def add_apartment(
     body: AddApartmentIn,
     container: Container,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
     receipt = run_idempotent(
         container.idempotency,

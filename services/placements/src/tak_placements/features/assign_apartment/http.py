@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tak_placements.application import AssignApartment
 from tak_placements.dependencies import Container
+from tak_platform.bounds import MAX_KEY_LENGTH
+from tak_platform.fields import Day, Flag
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
+from tak_platform.problems import problems
 
 router = APIRouter(prefix="/api/apartments", tags=["apartments"])
 
@@ -22,9 +25,12 @@ class AssignApartmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     personal_identity_number: str = Field(
-        description="The resident's *personnummer*, YYYYMMDD-NNNN; the check digit is verified."
+        min_length=10,
+        max_length=API_MAX_LENGTH,
+        pattern=API_PATTERN,
+        description="The resident's *personnummer*, YYYYMMDD-NNNN; the check digit is verified.",
     )
-    assigned_on: date = Field(description="The first day of the placement.")
+    assigned_on: Day = Field(description="The first day of the placement.")
     request_id: UUID | None = Field(
         default=None, description="The emergency-apartment request this answers, if any."
     )
@@ -33,7 +39,7 @@ class AssignApartmentIn(BaseModel):
         max_length=100,
         description="The housing coordinator (*bosamordnare*) assigning.",
     )
-    is_test_data: bool = Field(default=False, description="True for a synthetic person.")
+    is_test_data: Flag = Field(default=False, description="True for a synthetic person.")
 
     def command(self) -> AssignApartment:
         return AssignApartment(
@@ -55,13 +61,15 @@ class ApartmentAssignedOut(BaseModel):
     status_code=201,
     response_model=ApartmentAssignedOut,
     summary="Assign a vacant apartment",
-    responses={409: {"description": "The apartment is already occupied."}},
+    responses=problems(
+        404, 409, 410, notes={409: "The apartment is already occupied, or changed meanwhile."}
+    ),
 )
 def assign_apartment(
     apartment_id: UUID,
     body: AssignApartmentIn,
     container: Container,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
     print_ = fingerprint("assign_apartment", [str(apartment_id), body.model_dump(mode="json")])
     receipt = run_idempotent(

@@ -9,13 +9,17 @@ from fastapi import APIRouter, Query
 
 from tak_placements.dependencies import Container
 from tak_placements.domain.apartment import Placement
+from tak_platform.bounds import MAX_VERSION
+from tak_platform.problems import problems
 
-router = APIRouter(prefix="/api/apartments", tags=["apartments"])
+router = APIRouter(prefix="/api/apartments", tags=["apartments"], responses=problems(404, 410))
 
 
 @router.get("/{apartment_id}", summary="Get an apartment (optionally as at a version)")
 def get_apartment(
-    apartment_id: UUID, container: Container, version: int | None = Query(default=None, ge=1)
+    apartment_id: UUID,
+    container: Container,
+    version: int | None = Query(default=None, ge=1, le=MAX_VERSION),
 ) -> dict[str, Any]:
     apartment = container.app.get_apartment(apartment_id, version=version)
     return {

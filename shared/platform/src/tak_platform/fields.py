@@ -1,0 +1,33 @@
+"""Field types for request bodies, taken as their OpenAPI schema says and nothing looser.
+
+Pydantic's lax mode turns ``0`` or ``"yes"`` into a boolean, ``"3"`` or ``3.0`` into an integer
+and a number of seconds into a date: a client that sends those has a bug, and the API should say
+so (422) rather than guess. Query parameters arrive as text and stay lax; these are for bodies.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, Strict
+from pydantic_core import PydanticCustomError
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+_WRITTEN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _written_date(value: Any) -> Any:
+    if isinstance(value, date) or (isinstance(value, str) and _WRITTEN.match(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
+
+
+Flag = Annotated[bool, Strict()]
+"""``true`` or ``false``; never ``0``, ``1`` or ``"yes"``."""
+Whole = Annotated[int, Strict()]
+"""A JSON integer; never ``"3"`` or ``3.0``."""
+Day = Annotated[date, BeforeValidator(_written_date), Field(ge=EARLIEST, le=LATEST)]
+"""A day written ``YYYY-MM-DD``, between 1900 and 2199 (a year typed 0202 is a typo)."""

@@ -231,6 +231,18 @@ def test_the_same_idempotency_key_registers_once(client: TestClient) -> None:
     assert first.json() == again.json() and again.status_code == 201 and events(client) == 1
 
 
+def test_a_replayed_signal_is_answered_byte_for_byte_as_the_first_time(client: TestClient) -> None:
+    opened(client)
+    first = client.post("/api/cases", json=threat(), headers={"Idempotency-Key": "b"})
+    client.post(
+        f"/api/cases/{first.json()['case_id']}/notes", json={"text": "x", "recorded_by": "bo1"}
+    )
+    again = client.post("/api/cases", json=threat(), headers={"Idempotency-Key": "b"})
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert first.status_code == 200 and first.json()["outcome"] == "added_to_open_case"
+    assert events(client) == 3
+
+
 def test_a_signal_received_in_the_future_is_a_422(client: TestClient) -> None:
     answer = client.post(
         "/api/cases", json=threat(signal={"kind": "other", "received_on": "2026-12-24"})

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import AfterValidator, BeforeValidator, Strict
 from pydantic_core import PydanticCustomError
 
 EARLIEST = date(1900, 1, 1)
@@ -25,9 +25,19 @@ def _written_date(value: Any) -> Any:
     raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
 
 
+def _within_years(value: date) -> date:
+    if EARLIEST <= value <= LATEST:
+        return value
+    raise PydanticCustomError(
+        "date_out_of_range",
+        "Input should be a day from {earliest} to {latest}",
+        {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+    )
+
+
 Flag = Annotated[bool, Strict()]
 """``true`` or ``false``; never ``0``, ``1`` or ``"yes"``."""
 Whole = Annotated[int, Strict()]
 """A JSON integer; never ``"3"`` or ``3.0``."""
-Day = Annotated[date, BeforeValidator(_written_date), Field(ge=EARLIEST, le=LATEST)]
+Day = Annotated[date, BeforeValidator(_written_date), AfterValidator(_within_years)]
 """A day written ``YYYY-MM-DD``, between 1900 and 2199 (a year typed 0202 is a typo)."""

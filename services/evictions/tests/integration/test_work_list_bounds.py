@@ -1,0 +1,61 @@
+"""The work list's paging on PostgreSQL: the last page allowed answers (no offset overflow), one
+past it and a position past PostgreSQL's bigint are refused with 422, and a text PostgreSQL
+cannot hold is refused before it reaches the query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tak_evictions.bootstrap import create_app
+from tak_evictions.settings import EvictionsSettings
+from tak_platform.bounds import MAX_PAGE, MAX_POSITION
+from tak_platform.servers import drop_database
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(postgres_url: str) -> Iterator[TestClient]:
+    name = f"evictions_{uuid4().hex[:8]}"
+    settings = EvictionsSettings(
+        database_url=postgres_url,
+        database_name=name,
+        pseudonym_key="k" * 32,
+        nats_url="nats://127.0.0.1:1",
+    )
+    try:
+        with TestClient(create_app(settings, now=lambda: datetime(2026, 11, 23, tzinfo=UTC))) as c:
+            yield c
+    finally:
+        drop_database(postgres_url, name)
+
+
+def test_the_last_page_allowed_answers_empty(client: TestClient) -> None:
+    answer = client.get("/api/work-list", params={"page": MAX_PAGE, "page_size": 200})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["items"] == [] and answer.json()["page"] == MAX_PAGE
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({"page": MAX_PAGE + 1}, ["query", "page"]),
+        ({"page": 10**30}, ["query", "page"]),
+        ({"page_size": 201}, ["query", "page_size"]),
+        ({"after": MAX_POSITION + 1}, ["query", "after"]),
+        ({"coordinator": "bo\u00001"}, ["query", "coordinator"]),
+    ],
+)
+def test_a_page_or_position_out_of_range_is_refused_422(
+    client: TestClient, params: dict[str, object], loc: list[str]
+) -> None:
+    answer = client.get("/api/work-list", params=params)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == loc

@@ -127,6 +127,17 @@ class ServerProcess:
         if not self.create_time:
             self.create_time = float(psutil.Process(self.pid).create_time())
 
+    def running(self) -> bool:
+        """True until the server exits (a zombie has exited; it is reaped when it is ours)."""
+        if self._popen is not None:
+            return self._popen.poll() is None
+        return _same_process(self.pid, self.create_time) is not None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once it exited, if it was our child (PostgreSQL's postmaster is not)."""
+        return None if self._popen is None else self._popen.returncode
+
     def stop(self, timeout: float = 10.0) -> None:
         proc = _same_process(self.pid, self.create_time)
         if proc is not None:

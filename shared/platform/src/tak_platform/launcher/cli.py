@@ -1,4 +1,4 @@
-"""The ``tak`` command: ``up``, ``status``, ``demo``."""
+"""The ``tak`` command: ``up``, ``status``, ``restart``, ``demo``, ``audit verify``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from tak_platform.launcher.control import Refused, verify_audit
+from tak_platform.launcher.control import restart as restart_part
 from tak_platform.launcher.demo import fill
 from tak_platform.launcher.status import gather_status, render
 from tak_platform.launcher.suite import (
@@ -25,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+audit = typer.Typer(help="Check the audit copy in reporting.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the suite keeps its state.")]
 
 
@@ -54,7 +58,7 @@ def up(
             data_dir.resolve(), ports, district, nats_url=nats_url, database_url=database_url
         )
     )
-    with stop_on_signals():
+    with stop_on_signals(suite.signals):
         try:
             state = suite.start()
             _announce(state)
@@ -82,10 +86,49 @@ def _announce(state: dict[str, object]) -> None:
 def status(
     data_dir: DataDir = Path(".tak"), as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
-    """Which processes run, their URLs, stream and consumer positions, relay lag."""
+    """Every part's PID and restarts, each service's health, stream beside reporting's count.
+
+    Exits 1 when anything is wrong; each alarm is a line starting with ``!!``.
+    """
     state = _state(data_dir)
     report = gather_status(state)
     typer.echo(json.dumps(report, indent=2) if as_json else render(report))
+    if report["alarms"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def restart(
+    part: Annotated[str, typer.Argument(help="A service's name, `nats` or `postgres`.")],
+    data_dir: DataDir = Path(".tak"),
+    timeout: Annotated[float, typer.Option(help="Seconds to wait until it is healthy.")] = 90.0,
+) -> None:
+    """Restart one part of the running suite and wait until it is healthy again."""
+    _state(data_dir)
+    try:
+        pid = restart_part(data_dir.resolve(), part, timeout)
+    except Refused as exc:
+        typer.echo(f"tak restart {part}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{part} restarted: pid {pid}")
+
+
+@audit.command("verify")
+def audit_verify(
+    data_dir: DataDir = Path(".tak"),
+    url: Annotated[
+        str | None, typer.Option(help="Reporting's base URL, if not this suite's.")
+    ] = None,
+) -> None:
+    """Check that nothing recorded was lost or doubled on its way to reporting; exit 1 if so."""
+    try:
+        valid, lines = verify_audit(url or _state(data_dir)["services"]["reporting"])
+    except Refused as exc:
+        typer.echo(f"tak audit verify: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("\n".join(lines))
+    if not valid:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -2,7 +2,13 @@
 
 Everything lives in one data folder: the servers' data, each child's log, the PIDs of every
 child (so the next start stops what a crashed run left behind) and the suite's state for
-``tak status`` and ``tak demo``.
+``tak status`` and ``tak demo``, rewritten whenever a part exits or starts again.
+
+``tak up`` supervises what it started: a service, nats-server or PostgreSQL that exits is
+started again (with a backoff, see :mod:`.parts`) on the same port, socket and data folder.
+Servers given by URL (``TAK_NATS_URL``, ``TAK_DATABASE_URL``) are not its to restart.
+``tak restart <part>`` asks for a restart by leaving a file named after the part in the
+``restart/`` folder: the supervisor stops that part and starts it at once, without backoff.
 """
 
 from __future__ import annotations
@@ -10,11 +16,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +29,13 @@ from types import FrameType
 from typing import Any
 
 import httpx
+import psycopg
 
-from tak_platform.servers import PidRegistry, ServerProcess, start_nats, start_postgres, stop_pid
+from tak_platform.launcher.parts import Part, ServerPart, ServicePart, exit_text
+from tak_platform.servers import PidRegistry, ServerProcess, start_nats, start_postgres
 
 SERVICES = ("intake", "placements", "evictions", "reporting")
+PRODUCERS = ("intake", "placements", "evictions")
 DEFAULT_PORTS = {
     "nats": 14222,
     "intake": 8101,
@@ -34,6 +44,9 @@ DEFAULT_PORTS = {
     "reporting": 8104,
 }
 STATE_FILE = "state.json"
+RESTART_DIR = "restart"
+START_FAILURES = (RuntimeError, OSError, subprocess.SubprocessError, psycopg.Error)
+"""What starting a part again can raise; it is reported and tried again after a pause."""
 
 
 @dataclass
@@ -51,10 +64,40 @@ class Stop(Exception):
 
 
 @dataclass
+class StopSignals:
+    """SIGINT/SIGTERM stop the suite, but never halfway through starting or stopping a part
+    (that would leave a process nobody knows about): there the stop waits until it is done."""
+
+    pending: str | None = None
+    holding: int = 0
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.pending is not None:  # a second Ctrl-C must not cut the stop short
+            print("already stopping; please wait", flush=True)
+            return
+        self.pending = signal.Signals(signum).name
+        if not self.holding:
+            raise Stop(self.pending)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        if self.pending is not None and not self.holding:
+            raise Stop(self.pending)
+
+
+@dataclass
 class Suite:
     config: SuiteConfig
-    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    servers: list[ServerProcess] = field(default_factory=list)
+    signals: StopSignals = field(default_factory=StopSignals)
+    parts: dict[str, Part] = field(default_factory=dict)
+    nats_url: str = ""
+    ready: bool = False  # state.json is written once every service has answered healthy
+    started_at: float = 0.0
 
     @property
     def registry(self) -> PidRegistry:
@@ -67,33 +110,38 @@ class Suite:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         for name in self.registry.stop_leftovers():
             print(f"stopped {name}, left behind by an earlier run")
-        nats_url = self.config.nats_url or self._start_nats()
-        database_url = self.config.database_url or self._start_postgres()
-        env = self._service_env(nats_url, database_url)
+        shutil.rmtree(self.config.data_dir / RESTART_DIR, ignore_errors=True)
+        self.nats_url = self.config.nats_url or self._server("nats", self._start_nats)
+        database_url = self.config.database_url or self._server("postgres", self._start_postgres)
+        env = self._service_env(self.nats_url, database_url)
         for service in SERVICES:
-            self._spawn(service, env | {"TAK_HTTP_PORT": str(self.config.ports[service])})
+            self._add(self._service(service, env))
         self._wait_healthy()
-        state = {
-            "nats_url": nats_url,
-            "services": self.urls(),
-            "district": self.config.district,
-            "pids": {n: p.pid for n, p in self.children.items()},
-            "started_at": time.time(),
-        }
-        (self.config.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
-        return state
+        self.ready, self.started_at = True, time.time()
+        return self._save()
 
-    def _start_nats(self) -> str:
-        server = start_nats(self.config.data_dir / "nats", port=self.config.ports["nats"])
-        self.registry.record(server.name, server.pid)
-        self.servers.append(server)
-        return server.url
+    def _server(self, name: str, start: Callable[[], ServerProcess]) -> str:
+        part = ServerPart(name=name, start=start)
+        self._add(part)
+        assert part.server is not None
+        return part.server.url
 
-    def _start_postgres(self) -> str:
-        server = start_postgres(self.config.data_dir / "postgres")
-        self.registry.record(server.name, server.pid, sig=signal.SIGINT)
-        self.servers.append(server)
-        return server.url
+    def _start_nats(self) -> ServerProcess:
+        return start_nats(self.config.data_dir / "nats", port=self.config.ports["nats"])
+
+    def _start_postgres(self) -> ServerProcess:
+        return start_postgres(self.config.data_dir / "postgres")
+
+    def _service(self, service: str, env: dict[str, str]) -> ServicePart:
+        own = {"TAK_HTTP_PORT": str(self.config.ports[service])}
+        if service == "reporting":  # whose logs `tak audit verify` checks
+            own["TAK_PRODUCERS"] = json.dumps({p: self.urls()[p] for p in PRODUCERS})
+        return ServicePart(
+            name=service,
+            command=[sys.executable, "-m", f"tak_{service}"],
+            env=env | own,
+            log=self.config.data_dir / "logs" / f"{service}.log",
+        )
 
     def _service_env(self, nats_url: str, database_url: str) -> dict[str, str]:
         return os.environ | {
@@ -111,68 +159,119 @@ class Suite:
             path.write_text(json.dumps({"pseudonym_key": secrets.token_urlsafe(32)}))
         return str(json.loads(path.read_text())["pseudonym_key"])
 
-    def _spawn(self, service: str, env: dict[str, str]) -> None:
-        logs = self.config.data_dir / "logs"
-        logs.mkdir(exist_ok=True)
-        with (logs / f"{service}.log").open("ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", f"tak_{service}"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        self.children[service] = proc
-        self.registry.record(service, proc.pid)
+    def _add(self, part: Part) -> None:
+        self.parts[part.name] = part
+        self._launch(part)
+
+    def _launch(self, part: Part) -> None:
+        with self.signals.held():
+            part.launch()
+            assert part.process_id is not None
+            self.registry.record(part.name, part.process_id, sig=part.stop_signal)
+            part.started()
 
     def _wait_healthy(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         waiting = dict(self.urls())
         while waiting:
             for service, url in list(waiting.items()):
-                self._check_alive(service)
-                if _healthy(url):
+                self._check_alive(self.parts[service])
+                if healthy(url):
                     del waiting[service]
             if time.monotonic() > deadline:
                 raise RuntimeError(f"not healthy within {timeout:.0f}s: {', '.join(waiting)}")
             time.sleep(0.2)
 
-    def _check_alive(self, service: str) -> None:
-        code = self.children[service].poll()
-        if code is not None:
-            log = self.config.data_dir / "logs" / f"{service}.log"
+    def _check_alive(self, part: Part) -> None:
+        if not part.running():
+            log = self.config.data_dir / "logs" / f"{part.name}.log"
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise RuntimeError(f"{service} exited with {code} while starting:\n{tail}")
+            raise RuntimeError(
+                f"{part.name} exited with {part.exit_code()} while starting:\n{tail}"
+            )
+
+    def watch(self) -> None:
+        """Until SIGINT/SIGTERM: start again each part that exits or that is asked for."""
+        while True:
+            for name in self._take_requests():
+                self._restart_asked(name)
+            now = time.monotonic()
+            for part in self.parts.values():
+                self._supervise(part, now)
+            time.sleep(0.2)
+
+    def _supervise(self, part: Part, now: float) -> None:
+        if not part.down and not part.running():
+            pause = part.went_down(now)
+            why = exit_text(part.last_exit)
+            print(f"{part.name} exited ({why}); starting it again in {pause:g} s", flush=True)
+            self._save()
+        elif part.down and now >= part.due:
+            self._restart(part, exit_text(part.last_exit))
+
+    def _restart(self, part: Part, why: str) -> None:
+        try:
+            self._launch(part)
+        except START_FAILURES as exc:
+            pause = part.retry_later(time.monotonic())
+            print(f"{part.name} did not start ({exc}); trying again in {pause:g} s", flush=True)
+            return
+        part.restarts += 1
+        print(f"restarted {part.name} ({why}), restart {part.restarts}", flush=True)
+        self._save()
+
+    def _take_requests(self) -> list[str]:
+        folder = self.config.data_dir / RESTART_DIR
+        names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        return names
+
+    def _restart_asked(self, name: str) -> None:
+        part = self.parts.get(name)
+        if part is None:
+            print(f"asked to restart {name}, which this suite does not run", flush=True)
+            return
+        with self.signals.held():
+            part.stop()
+        if not part.down:
+            part.down, part.last_exit = True, part.exit_code()
+        self._restart(part, "asked")
+
+    def _save(self) -> dict[str, Any]:
+        state = {
+            "supervisor_pid": os.getpid(),
+            "nats_url": self.nats_url,
+            "services": self.urls(),
+            "district": self.config.district,
+            "pids": {n: p.pid for n, p in self.parts.items() if p.pid is not None},
+            "parts": {n: p.describe() for n, p in self.parts.items()},
+            "started_at": self.started_at,
+        }
+        if self.ready:
+            path = self.config.data_dir / STATE_FILE
+            tmp = path.with_name(f"{STATE_FILE}.tmp")
+            tmp.write_text(json.dumps(state, indent=2))
+            tmp.replace(path)  # readers never see half a file
+        return state
 
     def stop(self) -> None:
         """Stop the services (letting them drain), then the servers; forget every PID."""
-        for proc in self.children.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for service, proc in self.children.items():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                stop_pid(proc.pid, timeout=1)
-            self.registry.forget(service)
-        for server in reversed(self.servers):
+        services = [p for p in self.parts.values() if isinstance(p, ServicePart)]
+        for service in services:
+            service.terminate()
+        for service in services:
+            service.wait()
+            self.registry.forget(service.name)
+        servers = [p for p in self.parts.values() if isinstance(p, ServerPart)]
+        for server in reversed(servers):
             server.stop()
             self.registry.forget(server.name)
         (self.config.data_dir / STATE_FILE).unlink(missing_ok=True)
-
-    def watch(self) -> None:
-        """Block until SIGINT/SIGTERM; report a child that exits."""
-        reported: set[str] = set()
-        while True:
-            for service, proc in self.children.items():
-                if proc.poll() is not None and service not in reported:
-                    print(f"{service} exited with {proc.returncode}; see its log", flush=True)
-                    reported.add(service)
-            time.sleep(0.5)
+        shutil.rmtree(self.config.data_dir / RESTART_DIR, ignore_errors=True)
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         return httpx.get(f"{url}/health", timeout=1.0).status_code == 200
     except httpx.HTTPError:
@@ -180,16 +279,8 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
-    def patient(signum: int, frame: FrameType | None) -> None:
-        print("already stopping; please wait", flush=True)
-
-    def raise_stop(signum: int, frame: FrameType | None) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the stop short
-            signal.signal(sig, patient)
-        raise Stop(signal.Signals(signum).name)
-
-    previous = {s: signal.signal(s, raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+def stop_on_signals(signals: StopSignals) -> Iterator[None]:
+    previous = {s: signal.signal(s, signals.handle) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:

@@ -7,7 +7,6 @@ says which.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -18,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from tak_evictions.application import Registration
 from tak_evictions.dependencies import Container
 from tak_evictions.domain.values import Child, Household, Signal, SignalKind, Tenant
-from tak_platform.bounds import MAX_KEY_LENGTH, MAX_SEK
-from tak_platform.fields import Day, Flag, Whole
+from tak_platform.bounds import MAX_KEY_LENGTH
+from tak_platform.fields import Day, Flag, Kronor, Whole
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
 from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
 from tak_platform.problems import problems
@@ -56,9 +55,7 @@ class SignalIn(Strict):
         "Authority (*Kronofogden*) or other."
     )
     received_on: Day = Field(description="The day the district received the signal.")
-    arrears_amount: Decimal | None = Field(
-        default=None, ge=0, le=MAX_SEK, decimal_places=2, description="Rent arrears, SEK."
-    )
+    arrears_amount: Kronor | None = Field(default=None, description="Rent arrears, SEK.")
     arrears_months: Whole | None = Field(default=None, ge=0, le=120)
     enforcement_case_number: str | None = Field(
         default=None, max_length=40, description="Kronofogden's case number."

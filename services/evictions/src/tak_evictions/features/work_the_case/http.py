@@ -3,7 +3,6 @@ Enforcement Authority's decisions, notes. Each is a fact from the field and is r
 
 from __future__ import annotations
 
-from decimal import Decimal
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -19,8 +18,7 @@ from tak_evictions.domain.values import (
     RepaymentPlan,
 )
 from tak_evictions.features.steps import IdempotencyKey, IfMatch, StepIn, StepOut, record_step
-from tak_platform.bounds import MAX_SEK
-from tak_platform.fields import Day, Flag, Whole
+from tak_platform.fields import Day, Flag, PositiveKronor, Whole
 from tak_platform.problems import problems
 
 router = APIRouter(
@@ -115,9 +113,7 @@ def conclude_counselling(
 
 
 class RepaymentPlanIn(StepIn):
-    amount: Decimal = Field(
-        gt=0, le=MAX_SEK, decimal_places=2, description="The amount to repay, SEK."
-    )
+    amount: PositiveKronor = Field(description="The amount to repay, SEK.")
     instalments: Whole = Field(ge=1, le=120)
     agreed_on: Day
 

@@ -108,7 +108,7 @@ def _health_alarms(name: str, service: dict[str, Any]) -> list[str]:
     duplicates = (service.get("relay") or {}).get("unexpected_duplicates") or 0
     if duplicates:
         found.append(
-            f"{name}'s relay: {duplicates} unexpected duplicate(s): an event id it had not "
+            f"{name} relay: {duplicates} unexpected duplicate(s): an event id it had not "
             "published was already on the stream"
         )
     return found

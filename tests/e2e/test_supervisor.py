@@ -60,6 +60,8 @@ def test_a_killed_service_is_restarted_with_a_new_pid_counted_and_healthy_again(
     assert (part["restarts"], part["last_exit"], part["running"]) == (1, -9, True)
     assert report["services"]["evictions"]["health"] == "ok"
     assert "restarted evictions (exit -9), restart 1" in suite.output()
+    recorded = json.loads((suite.data_dir / "pids.json").read_text())["evictions"]
+    assert recorded["pid"] == part["pid"]  # a crashed run's leftovers are still found
 
 
 def test_status_is_red_while_a_part_is_down_and_green_once_it_is_back(

@@ -171,6 +171,9 @@ class ServerPart(Part):
         if self.server is not None:
             self.server.stop()
 
+    def describe(self) -> dict[str, Any]:
+        return super().describe() | {"url": None if self.server is None else self.server.url}
+
 
 def alive(pid: int | None) -> bool:
     """True if ``pid`` runs (a zombie does not)."""

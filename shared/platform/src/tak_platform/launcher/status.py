@@ -149,7 +149,7 @@ def _row(name: str, part: dict[str, Any], service: dict[str, Any]) -> str:
     return (
         f"{name:<11} {part.get('pid') or '-':<8} {'yes' if part['running'] else 'NO':<8} "
         f"{restarts:<9} {last_exit:<18} {service.get('health') or '-':<10} "
-        f"{service.get('nats') or '-':<12} {lag:<26} {service.get('url') or '-'}"
+        f"{service.get('nats') or '-':<12} {lag:<26} {service.get('url') or part.get('url') or '-'}"
     )
 
 

@@ -50,13 +50,13 @@ class RunningSuite:
         self.log.flush()
         return (self.data_dir.parent / "tak-up.log").read_text(errors="replace")[-4000:]
 
-    def tak(self, *args: str) -> str:
+    def tak(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(
             [str(TAK), *args, "--data-dir", str(self.data_dir)],
             capture_output=True,
             text=True,
             timeout=60,
-            check=True,
+            check=check,
         )
         return done.stdout
 
@@ -78,7 +78,7 @@ def started_suite() -> Iterator[RunningSuite]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def wait_until(check: Callable[[], T], timeout: float = 30.0) -> T:
+def wait_until(check: Callable[[], T | None], timeout: float = 30.0) -> T:
     deadline = time.monotonic() + timeout
     while True:
         result = check()

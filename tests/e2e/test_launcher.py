@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,75 +17,10 @@ import pytest
 from tak_contracts import from_nats
 from tak_platform.identity import synthetic_number
 from tak_platform.launcher.demo import apartment, person, threat
-from tak_platform.servers import free_port
+
+from .suite import RunningSuite, wait_until
 
 pytestmark = pytest.mark.e2e
-TAK = Path(sys.executable).parent / "tak"
-
-
-class RunningSuite:
-    def __init__(self, data_dir: Path, ports: dict[str, int]) -> None:
-        self.data_dir, self.ports = data_dir, ports
-        args = [str(TAK), "up", "--data-dir", str(data_dir)] + [
-            a for name, port in ports.items() for a in (f"--{name}-port", str(port))
-        ]
-        env = {k: v for k, v in os.environ.items() if k not in ("TAK_NATS_URL", "TAK_DATABASE_URL")}
-        self.log = (data_dir.parent / "tak-up.log").open("ab")
-        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
-
-    def state(self, timeout: float = 180.0) -> dict[str, Any]:
-        path, deadline = self.data_dir / "state.json", time.monotonic() + timeout
-        while not path.exists():
-            assert self.proc.poll() is None, f"tak up exited: {self.output()}"
-            assert time.monotonic() < deadline, f"tak up did not come up: {self.output()}"
-            time.sleep(0.25)
-        return dict(json.loads(path.read_text()))
-
-    def output(self) -> str:
-        self.log.flush()
-        return (self.data_dir.parent / "tak-up.log").read_text(errors="replace")[-4000:]
-
-    def tak(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(
-            [str(TAK), *args, "--data-dir", str(self.data_dir)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=check,
-        )
-        return done.stdout
-
-
-@pytest.fixture
-def suite() -> Iterator[RunningSuite]:
-    base = Path(tempfile.mkdtemp(prefix="tak-e2e-"))
-    ports = {
-        "nats": free_port(),
-        "intake": free_port(),
-        "placements": free_port(),
-        "evictions": free_port(),
-        "reporting": free_port(),
-    }
-    running = RunningSuite(base / "data", ports)
-    yield running
-    if running.proc.poll() is None:
-        running.proc.send_signal(signal.SIGINT)
-        running.proc.wait(60)
-    running.log.close()
-    shutil.rmtree(base, ignore_errors=True)
-
-
-def wait_until(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.25)
 
 
 def stream_messages(nats_url: str) -> list[Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +120,7 @@ class StreamReader:
     ) -> int | None:
         """Apply the run that follows the position; acknowledge it once committed."""
         run, hole = await self._run(js, msgs, last_delivery)
-        fresh = [m for m in run if m.metadata.sequence.stream > self.status.position]
+        fresh = _once(m for m in run if m.metadata.sequence.stream > self.status.position)
         if fresh and not await self._apply(fresh, stop):
             return last_delivery  # stopping: nothing acknowledged, so it is delivered again
         if run:
@@ -186,6 +186,15 @@ class StreamReader:
         self.status.position = position
         self.status.failures, self.status.last_error = 0, None
         self.status.last_commit_at = time.time()
+
+
+def _once(msgs: Iterable[Msg]) -> list[Msg]:
+    """Each stream sequence once: a message redelivered (its ack wait ran out while a batch was
+    retried) can arrive in the same fetch as its first delivery."""
+    first: dict[int, Msg] = {}
+    for msg in msgs:
+        first.setdefault(msg.metadata.sequence.stream, msg)
+    return list(first.values())
 
 
 def _stands_at(info: ConsumerInfo, position: int, wanted: ConsumerConfig) -> bool:

@@ -17,7 +17,6 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
-from asyncpg.pool import PoolConnectionProxy
 from nats.aio.client import Client
 from nats.js.client import JetStreamContext
 
@@ -142,8 +141,8 @@ async def test_a_database_lost_mid_batch_loses_nothing(
         await tx.start()
         await locker.execute("LOCK TABLE event_log IN ACCESS EXCLUSIVE MODE")
         async with running(reader, nats_client):
-            await until(lambda: _waiting_on_lock(locker), "the consumer to block on the lock")
-            await locker.execute(
+            await until(lambda: _waiting_on_lock(pool), "the consumer to block on the lock")
+            await pool.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
@@ -159,9 +158,10 @@ async def test_a_database_lost_mid_batch_loses_nothing(
     assert await accounted_sequences(pool) == list(range(1, last + 1))
 
 
-async def _waiting_on_lock(conn: asyncpg.Connection | PoolConnectionProxy) -> bool:
+async def _waiting_on_lock(pool: asyncpg.Pool) -> bool:
+    """Asked outside the locking transaction: inside it, pg_stat_activity is a snapshot."""
     return bool(
-        await conn.fetchval(
+        await pool.fetchval(
             "SELECT count(*) > 0 FROM pg_stat_activity"
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )

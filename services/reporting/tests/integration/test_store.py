@@ -122,3 +122,30 @@ async def test_an_event_the_database_refuses_is_set_aside_and_the_rest_stored(
     assert [m.stream_sequence for m, _ in kept] == [1]
     assert [m.stream_sequence for m, _ in refused] == [2] and "cannot be stored" in refused[0][1]
     assert await conn.fetchval("SELECT count(*) FROM event_log") == 1
+
+
+async def test_a_message_delivered_twice_in_one_batch_is_held_once(
+    conn: asyncpg.Connection,
+) -> None:
+    """A redelivery can arrive in the same fetch as its first delivery."""
+    first, second = message(1), message(2)
+    await apply_batch(conn, "c", [first, second, first])
+    held = await conn.fetchval(
+        "SELECT (SELECT count(*) FROM event_log) + (SELECT count(*) FROM duplicate_messages)"
+    )
+    assert held == 2
+    counts = await conn.fetchrow("SELECT events, duplicates FROM consumer_position")
+    assert counts is not None and tuple(counts) == (2, 0)
+
+
+async def test_a_dead_letter_with_a_nul_in_a_header_name_is_kept_not_retried_forever(
+    conn: asyncpg.Connection,
+) -> None:
+    """Another client may send header names nats-py would refuse to; PostgreSQL's jsonb refuses
+    NUL, so the dead letter writes it out instead of failing its whole batch."""
+    bad = dataclasses.replace(message(1), headers={"x-\x00": "v"}, subject="tak.x\x00")
+    await apply_batch(conn, "c", [bad, message(2)])
+    row = await conn.fetchrow("SELECT headers::text AS h, nats_subject FROM dead_letters")
+    assert row is not None
+    assert "\\\\x00" in row["h"] and row["nats_subject"] == "tak.x\\x00"
+    assert await conn.fetchval("SELECT count(*) FROM event_log") == 1

@@ -30,7 +30,6 @@ from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
 from tak_platform.application import TakApplication
 from tak_platform.health import Progress
 from tak_platform.mapper import sealed_subjects
-from tak_platform.weeding import Redacted
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +48,6 @@ class Publication:
 
 
 EventMapping = Callable[[Any], Sequence[Publication]]
-
-
-@dataclass(frozen=True)
-class Outbox:
-    """A page of what a log publishes."""
-
-    events: list[tuple[int, CloudEvent]]
-    """(notification id, event) for each event the relay publishes."""
-    weeded: list[int]
-    """Notifications whose content was weeded: what they published can no longer be derived."""
-    last: int | None
-    """The last notification read; None when there was none after the page's start."""
 
 
 def event_id(district: str, service: str, notification_id: int, index: int) -> UUID:
@@ -189,6 +176,8 @@ class Relay:
             last = await js.get_last_msg(self.stream, subject)
         except NotFoundError:
             return set()
+        if since and last.time and last.time < since - RESUME_MARGIN:
+            return set()  # nothing published since: no tail to read
         start = (
             ConsumerConfig(
                 deliver_policy=DeliverPolicy.BY_START_TIME,
@@ -232,16 +221,6 @@ class Relay:
             for i, p in enumerate(self.mapping(domain_event))
         ]
 
-    def outbox(self, after: int, limit: int) -> Outbox:
-        """What up to ``limit`` notifications after ``after`` publish."""
-        rows = self.app.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
-        )
-        self.app.keystore.load(sealed_subjects(rows))
-        weeded = [r.id for r in rows if isinstance(self.app.mapper.to_domain_event(r), Redacted)]
-        events = [(r.id, e) for r in rows for e in self.publications(r)]
-        return Outbox(events, weeded, rows[-1].id if rows else None)
-
     async def _publish(self, js: JetStreamContext, events: list[CloudEvent]) -> None:
         """Publish pipelined; re-publish what was not acked (same ids) until all are."""
         pending, first_try = events, True
@@ -255,6 +234,8 @@ class Relay:
             if first_try:
                 self._check_duplicates(acked)
             failed = [e for e, f in zip(pending, futures, strict=True) if not _acked(f, done)]
+            for f in futures:
+                f.cancel()  # a PubAck that never came: give its slot back (no-op once done)
             self.status.published += len(pending) - len(failed)
             if failed:
                 self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
@@ -309,12 +290,18 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
 
 
 async def _ids_up_to(sub: Any, last_seq: int) -> set[UUID]:
+    """The ids up to ``last_seq``; raises if they cannot all be read (the relay restarts rather
+    than republish what may be on the stream)."""
     ids: set[UUID] = set()
     while True:
         try:
             msg = await sub.next_msg(timeout=5.0)
         except NatsTimeoutError:
-            return ids
-        ids.add(UUID(unquote((msg.headers or {})["ce-id"])))
+            raise RuntimeError(f"the stream's tail could not be read up to {last_seq}") from None
+        event_id = (msg.headers or {}).get("ce-id")
+        if event_id is None:
+            log.error("message %s on this relay's subjects has no ce-id", msg.metadata.sequence)
+        else:
+            ids.add(UUID(unquote(event_id)))
         if msg.metadata.sequence.stream >= last_seq:
             return ids

@@ -24,7 +24,7 @@ from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from tak_reporting.projections.audit import verify_chain
+from tak_reporting.projections.audit import Conn, verify_chain
 from tak_reporting.settings import ReportingSettings
 
 MAX_LISTED = 50
@@ -52,28 +52,56 @@ class Findings:
 
 
 async def verify(settings: ReportingSettings, pool: asyncpg.Pool, nc: Client | None) -> Findings:
+    """Read reporting first, the producers' logs next and the stream last, so that anything
+    that moves meanwhile is ahead of what was read before it, never behind."""
     found = Findings()
     async with pool.acquire() as conn:
         found.counts["chain"] = chain = await verify_chain(conn)
+        held = await _held(conn, settings.consumer_name)
     if not chain["valid"]:
         found.problems.append(f"audit chain broken at position {chain['broken_at']}")
+    outboxes = await _outboxes(found, settings.producers)
     if nc is None or not nc.is_connected:
         found.problems.append("NATS unavailable: the stream could not be read")
         return found
-    stream = await read_stream(nc, settings)
-    await _check_stream(found, pool, settings, stream)
-    async with httpx.AsyncClient(timeout=30.0) as http:
-        for name, url in settings.producers.items():
-            try:
-                outbox = await read_outbox(http, url) | {"name": name}
-            except (httpx.HTTPError, KeyError, ValueError) as exc:
-                found.problems.append(f"{name}: its outbox could not be read at {url}: {exc}")
-                continue
-            await _check_producer(found, pool, stream, outbox)
+    stream = await read_stream(nc, settings, found)
+    _check_stream(found, stream, held)
+    for outbox in outboxes:
+        await _check_producer(found, pool, stream, outbox)
     return found
 
 
-async def read_stream(nc: Client, settings: ReportingSettings) -> list[OnStream]:
+async def _outboxes(found: Findings, producers: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        for name, url in producers.items():
+            try:
+                out.append(await read_outbox(http, url) | {"name": name})
+            except (httpx.HTTPError, KeyError, ValueError) as exc:
+                found.problems.append(f"{name}: its outbox could not be read at {url}: {exc}")
+    return out
+
+
+@dataclass(frozen=True)
+class Held:
+    position: int
+    sequences: Counter[int]
+
+
+async def _held(conn: Conn, consumer: str) -> Held:
+    """Reporting's position and every stream sequence it holds, as of one moment."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        position = await conn.fetchval(
+            "SELECT stream_sequence FROM consumer_position WHERE consumer = $1", consumer
+        )
+        rows = await conn.fetch(
+            "SELECT stream_sequence FROM event_log UNION ALL SELECT stream_sequence FROM"
+            " dead_letters UNION ALL SELECT stream_sequence FROM duplicate_messages"
+        )
+    return Held(int(position or 0), Counter(r[0] for r in rows))
+
+
+async def read_stream(nc: Client, settings: ReportingSettings, found: Findings) -> list[OnStream]:
     """Every message on the stream under reporting's filter, headers only, in order."""
     js = nc.jetstream()
     last = (await js.stream_info(settings.stream_name)).state.last_seq
@@ -92,6 +120,8 @@ async def read_stream(nc: Client, settings: ReportingSettings) -> list[OnStream]
             try:
                 msg = await sub.next_msg(timeout=5.0)
             except NatsTimeoutError:
+                seen = out[-1].seq if out else 0
+                found.problems.append(f"the stream could be read only to {seen} of {last}")
                 break
             h = {k.lower(): unquote(v) for k, v in (msg.headers or {}).items()}
             out.append(
@@ -108,29 +138,15 @@ async def read_stream(nc: Client, settings: ReportingSettings) -> list[OnStream]
     return out
 
 
-async def _check_stream(
-    found: Findings, pool: asyncpg.Pool, settings: ReportingSettings, stream: list[OnStream]
-) -> None:
-    position = int(
-        await pool.fetchval(
-            "SELECT stream_sequence FROM consumer_position WHERE consumer = $1",
-            settings.consumer_name,
-        )
-        or 0
-    )
-    held = Counter(
-        r[0]
-        for r in await pool.fetch(
-            "SELECT stream_sequence FROM event_log UNION ALL SELECT stream_sequence FROM"
-            " dead_letters UNION ALL SELECT stream_sequence FROM duplicate_messages"
-        )
-    )
+def _check_stream(found: Findings, stream: list[OnStream], held: Held) -> None:
+    position = held.position
     upto = [m for m in stream if m.seq <= position]
     for m in upto:
-        if held[m.seq] != 1:
-            found.problems.append(f"stream sequence {m.seq} ({m.subject}) held {held[m.seq]}x")
+        if held.sequences[m.seq] != 1:
+            times = held.sequences[m.seq]
+            found.problems.append(f"stream sequence {m.seq} ({m.subject}) held {times}x")
     on_stream = {m.seq for m in stream}
-    for seq in sorted(set(held) - on_stream):
+    for seq in sorted(set(held.sequences) - on_stream):
         found.problems.append(f"reporting holds stream sequence {seq}, which is not on the stream")
     ids = defaultdict(list)
     for m in stream:
@@ -142,15 +158,16 @@ async def _check_stream(
         "messages": len(stream),
         "reporting_position": position,
         "not_yet_read": len(stream) - len(upto),
-        "held": sum(held.values()),
+        "held": sum(held.sequences.values()),
     }
 
 
 async def read_outbox(http: httpx.AsyncClient, url: str) -> dict[str, Any]:
     """A producer's whole outbox listing, page by page."""
-    merged: dict[str, Any] = {"events": [], "weeded": []}
+    merged: dict[str, Any] = {"events": [], "weeded": [], "head": 0}
     after: int | None = 0
     while after is not None:
+        merged["head"] = after
         response = await http.get(f"{url}/api/outbox", params={"after": after, "limit": 5000})
         response.raise_for_status()
         page = response.json()
@@ -186,10 +203,14 @@ async def _check_producer(
 
 
 def _check_unknown(found: Findings, stream: list[OnStream], outbox: dict[str, Any]) -> None:
+    """Messages in the producer's name that its log does not publish; one from a notification
+    newer than the listing (written since it was read) is not judged."""
     known = {e["event_id"] for e in outbox["events"]}
     weeded = {str(n) for n in outbox["weeded"]}
     for m in stream:
-        if m.source == outbox["source"] and m.event_id not in known and m.sequence not in weeded:
+        if m.source != outbox["source"] or m.event_id in known or m.sequence in weeded:
+            continue
+        if not m.sequence.isdigit() or int(m.sequence) <= outbox["head"]:
             found.problems.append(
                 f"{outbox['name']}: stream sequence {m.seq} claims to come from it as event"
                 f" {m.event_id}, which its log never published"

@@ -92,7 +92,7 @@ async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) ->
     """
     async with conn.transaction():
         position = await _lock_position(conn, consumer)
-        fresh = [m for m in batch if m.stream_sequence > position]
+        fresh = _after(position, batch)
         if not fresh:
             return 0
         events, dead = _read(fresh)
@@ -103,6 +103,15 @@ async def apply_batch(conn: Conn, consumer: str, batch: Sequence[RawMessage]) ->
         top = max(m.stream_sequence for m in fresh)
         await _move(conn, consumer, top, (len(new), len(repeats), len(dead) + len(unstorable)))
     return len(new)
+
+
+def _after(position: int, batch: Sequence[RawMessage]) -> list[RawMessage]:
+    """The messages past the position, each stream sequence once, in stream order."""
+    first: dict[int, RawMessage] = {}
+    for m in batch:
+        if m.stream_sequence > position:
+            first.setdefault(m.stream_sequence, m)
+    return [first[seq] for seq in sorted(first)]
 
 
 async def _move(conn: Conn, consumer: str, top: int, counts: tuple[int, int, int]) -> None:
@@ -243,13 +252,21 @@ async def _dead_letter(conn: Conn, dead: Refused) -> None:
     await conn.executemany(
         "INSERT INTO dead_letters (stream_sequence, nats_subject, headers, body, reason)"
         " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (stream_sequence) DO NOTHING",
-        [(m.stream_sequence, m.subject, _storable(m.headers), m.body, r) for m, r in dead],
+        [
+            (m.stream_sequence, _text(m.subject), _storable(m.headers), m.body, _text(r))
+            for m, r in dead
+        ],
     )
 
 
 def _storable(headers: dict[str, str]) -> str:
-    """The headers as JSON PostgreSQL accepts (it refuses NUL characters)."""
-    return json.dumps({k: v.replace("\x00", "\\x00") for k, v in headers.items()})
+    """The headers as JSON PostgreSQL accepts (it refuses NUL characters, names included)."""
+    return json.dumps({_text(k): _text(v) for k, v in headers.items()})
+
+
+def _text(value: str) -> str:
+    """Text PostgreSQL can hold: a NUL is written out as ``\\x00``."""
+    return value.replace("\x00", "\\x00")
 
 
 async def count_events(conn: Conn, events: list[CloudEvent]) -> None:

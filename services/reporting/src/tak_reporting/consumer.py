@@ -208,6 +208,7 @@ def _stands_at(info: ConsumerInfo, position: int, wanted: ConsumerConfig) -> boo
         and c.ack_policy == wanted.ack_policy
         and (c.filter_subject or next(iter(c.filter_subjects or []), None)) == wanted.filter_subject
         and c.max_ack_pending == wanted.max_ack_pending
+        and c.ack_wait == wanted.ack_wait
     )
 
 

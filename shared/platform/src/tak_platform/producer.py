@@ -114,4 +114,4 @@ def _with_relay(relay: Relay | None, extra: HealthExtra | None) -> HealthExtra:
 def relay_health(relay: Relay | None) -> dict[str, object] | None:
     if relay is None:
         return None
-    return relay.status.report()
+    return relay.report()

@@ -98,13 +98,20 @@ class Relay:
     batch_size: int = 500
     status: RelayStatus = field(default_factory=RelayStatus)
     _on_stream: set[UUID] = field(default_factory=set)
+    _nc: Client | None = None
 
     @property
     def name(self) -> str:
         return f"tak-relay:{self.district}:{self.service}"
 
+    def report(self) -> dict[str, object]:
+        """The status for ``/health``, with NATS as it is now (not as at the last batch)."""
+        self.status.nats_connected = self._nc is not None and self._nc.is_connected
+        return self.status.report()
+
     async def run(self, nc: Client, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; raises on a lost lock or database connection."""
+        self._nc = nc
         async with await psycopg.AsyncConnection.connect(
             self.database_url, autocommit=True
         ) as conn:

@@ -90,12 +90,19 @@ class Client:
         while True:
             try:
                 r = self.http.post(url, json=body, headers={"Idempotency-Key": key})
-                if r.status_code < 500:
+                if r.status_code < 500 and not _conflict(r):
                     return r.status_code, r.json()
             except httpx.HTTPError:
                 pass
             assert time.monotonic() < deadline, f"no answer to {url} within {ANSWER_WITHIN}s"
             time.sleep(0.2)
+
+
+def _conflict(answer: httpx.Response) -> bool:
+    """Someone else wrote the same record at the same moment, more often than the service
+    decides again by itself: reload and try again, as the answer's fix says (nothing was stored,
+    so the same key is right)."""
+    return answer.status_code == 409 and "at the same time" in answer.text
 
 
 class Load:

@@ -26,10 +26,13 @@ from tak_evictions.domain.values import (
     Tenant,
 )
 from tak_platform.application import TakApplication
+from tak_platform.errors import Conflict
 from tak_platform.identity import normalise
 from tak_platform.mapper import sealed_subjects
 from tak_platform.weeding import WeededAggregate
 
+CONCURRENT_WRITE_RETRIES = 2
+"""How often a step without ``If-Match`` is decided again after a concurrent write."""
 CASES = UUID("5d0f7a2e-8e3b-4b7a-9a43-3c1c2b7d9e10")
 
 
@@ -134,10 +137,18 @@ class EvictionsApp(TakApplication):
         *,
         expected_version: int | None = None,
     ) -> Step:
-        """Apply one step (a bound command of the case) and save it."""
-        case = self.get_case(case_id, expected_version=expected_version)
-        action(case)
-        return Step(case, self.save_or_conflict(case))
+        """Apply one step (a bound command of the case) and save it. Without an expected
+        version, a step that met a concurrent write is decided again on the case as it is now."""
+        retries = 0 if expected_version is not None else CONCURRENT_WRITE_RETRIES
+        while True:
+            case = self.get_case(case_id, expected_version=expected_version)
+            action(case)
+            try:
+                return Step(case, self.save_or_conflict(case))
+            except Conflict:
+                if retries == 0:
+                    raise
+                retries -= 1
 
     def history(self, case_id: UUID) -> list[Any]:
         """Every event of the case, oldest first, as stored (the auditor's view)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 
 from tak_evictions.application import EvictionsApp, Registration
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import ContactAttempt
 from tak_platform.errors import Conflict, NotFound
+from tak_platform.idempotency import run_idempotent
 from tak_platform.identity import InvalidIdentityNumber
 
 from .conftest import MONDAY, household, later, signal
@@ -81,6 +84,29 @@ def test_a_step_on_a_stale_version_is_a_conflict_and_changes_nothing(app: Evicti
             expected_version=1,
         )
     assert app.get_case(case_id).notes == ["first"]
+
+
+def test_a_step_without_if_match_that_meets_a_concurrent_write_is_decided_again(
+    app: EvictionsApp,
+) -> None:
+    """Two coordinators record at the same moment: neither is refused, both steps are kept."""
+    case_id = app.register_threat(registration(), now=MONDAY).case.id
+    interleaved: list[int] = []
+
+    def theirs() -> int:
+        return app.step(
+            case_id, lambda c: c.write_note("theirs", recorded_by="bo2", now=MONDAY)
+        ).position
+
+    def mine(case: EvictionCase) -> None:
+        if not interleaved:  # another request's step lands between my read and my save
+            interleaved.append(contextvars.Context().run(theirs))
+        case.write_note("mine", recorded_by="bo1", now=MONDAY)
+
+    receipt = run_idempotent(app.receipts, "key-1", "print", lambda: app.step(case_id, mine))
+    assert app.get_case(case_id).notes == ["theirs", "mine"]
+    assert receipt.position > interleaved[0], "the receipt is the retried save's"
+    assert app.receipts.receipt("key-1", "print") == receipt
 
 
 def test_the_case_as_it_stood_at_an_earlier_version(app: EvictionsApp) -> None:

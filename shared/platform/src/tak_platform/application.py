@@ -26,7 +26,7 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic
 
 from tak_platform.errors import Conflict, Gone, NotFound
-from tak_platform.idempotency import ReceiptStore, take_command
+from tak_platform.idempotency import ReceiptStore, give_back, take_command
 from tak_platform.identity import pseudonym
 from tak_platform.keystore import InMemoryKeyStore, KeyEvictions, KeyStore, PostgresKeyStore
 from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore
@@ -187,7 +187,11 @@ class TakApplication(Application[UUID]):
         if (command := take_command()) is not None:
             command.facts.update(facts)
             kwargs["idempotent"] = command
-        return super().save(*objs, **kwargs)
+        try:
+            return super().save(*objs, **kwargs)
+        except IntegrityError:
+            give_back(command)
+            raise
 
     def save_or_conflict(
         self, *aggregates: Aggregate, facts: Mapping[str, Any] | None = None

@@ -85,6 +85,13 @@ def take_command() -> IdempotentCommand | None:
     return command
 
 
+def give_back(command: IdempotentCommand | None) -> None:
+    """A save that did not commit hands the command back, for the save of a retry."""
+    if command is not None:
+        command.receipt = None
+        _current.set(command)
+
+
 class ReceiptStore(Protocol):
     def receipt(self, key: str, fingerprint: str) -> Receipt | None:
         """The receipt stored under ``key``; ``Invalid`` if it was for another request."""

@@ -7,7 +7,7 @@ when no database is configured, for unit tests); personal data is sealed per dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
+    Notification,
     Recording,
 )
 from eventsourcing.postgres import PostgresFactory
@@ -29,7 +30,7 @@ from tak_platform.errors import Conflict, Gone, NotFound
 from tak_platform.idempotency import ReceiptStore, give_back, take_command
 from tak_platform.identity import pseudonym
 from tak_platform.keystore import InMemoryKeyStore, KeyEvictions, KeyStore, PostgresKeyStore
-from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore
+from tak_platform.mapper import SubjectCipherMapper, SubjectEventStore, sealed_subjects
 from tak_platform.recorders import ReceiptPOPORecorder, ReceiptPostgresRecorder
 from tak_platform.transcodings import DataclassAsDict, DateAsISO
 from tak_platform.weeding import SubjectWeeded, WeededAggregate
@@ -139,6 +140,12 @@ class TakApplication(Application[UUID]):
         if isinstance(self.factory, PostgresFactory):
             return PostgresKeyStore(self.factory.datastore, self.env.get(self.KEK_ENV))
         return InMemoryKeyStore()
+
+    def domain_events(self, rows: Sequence[Notification]) -> list[tuple[Notification, Any]]:
+        """Each stored notification with its domain event, the keys of all the rows' data
+        subjects loaded in one go first (a tombstone stand-in where a key was destroyed)."""
+        self.keystore.load(sealed_subjects(rows))
+        return [(row, self.mapper.to_domain_event(row)) for row in rows]
 
     @property
     def is_durable(self) -> bool:

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from tak_contracts import CloudEvent
-from tak_platform.mapper import sealed_subjects
 from tak_platform.relay import Relay
 from tak_platform.weeding import Redacted
 
@@ -83,9 +82,9 @@ def read_page(relay: Relay, after: int, limit: int) -> Outbox:
     """What up to ``limit`` notifications after ``after`` publish."""
     app = relay.app
     rows = app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
-    app.keystore.load(sealed_subjects(rows))
-    weeded = [r.id for r in rows if isinstance(app.mapper.to_domain_event(r), Redacted)]
-    events = [(r.id, e) for r in rows for e in relay.publications(r)]
+    decoded = app.domain_events(rows)
+    weeded = [row.id for row, event in decoded if isinstance(event, Redacted)]
+    events = [(row.id, e) for row, event in decoded for e in relay.publications(row, event)]
     return Outbox(events, weeded, rows[-1].id if rows else None)
 
 

@@ -29,7 +29,6 @@ from nats.js.errors import NotFoundError
 from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
 from tak_platform.application import TakApplication
 from tak_platform.health import Progress
-from tak_platform.mapper import sealed_subjects
 
 log = logging.getLogger(__name__)
 
@@ -202,25 +201,22 @@ class Relay:
             await sub.unsubscribe()
 
     def _messages(self, rows: Sequence[Notification]) -> list[CloudEvent]:
-        self.app.keystore.load(sealed_subjects(rows))
-        out: list[CloudEvent] = []
-        for row in rows:
-            out.extend(self._cloud_events(row))
-        return out
+        return [
+            e
+            for row, event in self.app.domain_events(rows)
+            for e in self.publications(row, event)
+            if e.id not in self._on_stream
+        ]
 
-    def _cloud_events(self, row: Notification) -> list[CloudEvent]:
-        return [e for e in self.publications(row) if e.id not in self._on_stream]
-
-    def publications(self, row: Notification) -> list[CloudEvent]:
+    def publications(self, row: Notification, domain_event: Any) -> list[CloudEvent]:
         """Every event this relay publishes for one notification, ids derived from it."""
-        domain_event = self.app.mapper.to_domain_event(row)
         return [
             wrap(
                 p.event,
                 id=event_id(self.district, self.service, row.id, i),
                 district=self.district,
                 subject=p.subject_id,
-                time=domain_event.timestamp,  # type: ignore[attr-defined]
+                time=domain_event.timestamp,
                 sequence=row.id,
                 correlationid=p.correlationid,
                 causationid=f"{self.service}:{row.id}",

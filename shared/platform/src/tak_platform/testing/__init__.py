@@ -1,1 +1,0 @@
-"""Test support: real nats-server and PostgreSQL for integration tests."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
-from tak_platform.servers import ServerProcess, start_nats, start_postgres
+from tak_launcher.servers import ServerProcess, start_nats, start_postgres
 
 FAST = False
 """Benchmarks run PostgreSQL with its durable defaults (fsync, synchronous_commit on)."""

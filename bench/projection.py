@@ -27,7 +27,7 @@ from nats.aio.client import Client
 
 from tak_contracts import CloudEvent, wrap
 from tak_contracts.events.evictions import ArrearsBracket, EvictionThreatRegistered, SignalKind
-from tak_platform.servers import create_database
+from tak_platform.database import create_database
 from tak_platform.streams import declare_stream, stream_config
 from tak_reporting.consumer import StreamReader
 from tak_reporting.projections.store import create_schema

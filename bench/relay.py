@@ -22,8 +22,8 @@ import nats
 from _common import CpuMeter, Servers, header, rate, servers
 from nats.aio.client import Client
 
+from tak_platform.database import create_database
 from tak_platform.relay import Relay
-from tak_platform.servers import create_database
 from tak_platform.streams import declare_stream, stream_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "shared/platform/tests/support"))

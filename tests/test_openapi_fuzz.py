@@ -26,7 +26,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from tak_platform.servers import free_port
+from tak_launcher.servers import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tak_platform.servers import free_port
+from tak_launcher.servers import free_port
 
 TAK = Path(sys.executable).parent / "tak"
 PARTS = ("nats", "intake", "placements", "evictions", "reporting")

@@ -15,8 +15,10 @@ import psutil
 import pytest
 
 from tak_contracts import from_nats
+from tak_evictions.demo import threat
+from tak_intake.demo import person
+from tak_placements.demo import apartment
 from tak_platform.identity import synthetic_number
-from tak_platform.launcher.demo import apartment, person, threat
 
 from .suite import RunningSuite, wait_until
 

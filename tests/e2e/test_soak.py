@@ -26,8 +26,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tak_evictions.demo import threat
+from tak_intake.demo import person
+from tak_placements.demo import apartment
 from tak_platform.identity import synthetic_number
-from tak_platform.launcher.demo import apartment, person, threat
 
 from .suite import RunningSuite, wait_until
 

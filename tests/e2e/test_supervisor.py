@@ -15,8 +15,8 @@ import httpx
 import psutil
 import pytest
 
-from tak_platform.launcher.demo import threat
-from tak_platform.servers import free_port
+from tak_evictions.demo import threat
+from tak_launcher.servers import free_port
 
 from .suite import TAK, RunningSuite, wait_until
 

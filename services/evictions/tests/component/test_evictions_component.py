@@ -26,8 +26,8 @@ from nats.aio.msg import Msg
 
 from tak_contracts import from_nats, wrap
 from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
+from tak_launcher.servers import free_port
 from tak_platform.identity import synthetic_number
-from tak_platform.servers import free_port
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")

@@ -28,8 +28,9 @@ import httpx
 import psycopg
 import pytest
 
-from tak_platform.launcher.demo import threat
-from tak_platform.servers import create_database, drop_database, free_port
+from tak_evictions.demo import threat
+from tak_launcher.servers import free_port
+from tak_platform.database import create_database, drop_database
 
 pytestmark = pytest.mark.integration
 

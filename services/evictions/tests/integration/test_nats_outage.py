@@ -15,8 +15,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from tak_platform.launcher.demo import threat
-from tak_platform.servers import free_port, start_nats
+from tak_evictions.demo import threat
+from tak_launcher.servers import free_port, start_nats
 
 pytestmark = pytest.mark.integration
 

@@ -25,9 +25,9 @@ from tak_evictions.projections.work_list import (
     work_list,
 )
 from tak_evictions.settings import EvictionsSettings
+from tak_platform.database import drop_database
 from tak_platform.follower import Follower
 from tak_platform.identity import synthetic_number
-from tak_platform.servers import drop_database
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from tak_evictions.bootstrap import create_app
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.bounds import MAX_PAGE, MAX_POSITION
-from tak_platform.servers import drop_database
+from tak_platform.database import drop_database
 
 pytestmark = pytest.mark.integration
 

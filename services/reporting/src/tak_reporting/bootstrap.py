@@ -8,10 +8,10 @@ import asyncpg
 from fastapi import FastAPI
 from nats.js.errors import Error as JetStreamError
 
+from tak_platform.database import create_database
 from tak_platform.health import Progress
 from tak_platform.http import create_service_app
 from tak_platform.runtime import Runtime
-from tak_platform.servers import create_database
 from tak_reporting.consumer import StreamReader, consumer_worker
 from tak_reporting.features.http import router
 from tak_reporting.projections.store import accounted, create_schema

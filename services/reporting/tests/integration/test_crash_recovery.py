@@ -15,7 +15,8 @@ import asyncpg
 import pytest
 from nats.aio.client import Client
 
-from tak_platform.servers import create_database, free_port
+from tak_launcher.servers import free_port
+from tak_platform.database import create_database
 from tak_reporting.rebuild import rebuild
 
 from .conftest import publish_events

@@ -12,12 +12,12 @@ from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client
 
 from tak_platform.application import TakApplication
+from tak_platform.database import create_database
 from tak_platform.dependencies import Services
 from tak_platform.http import HealthExtra, create_service_app
 from tak_platform.outbox import outbox_router
 from tak_platform.relay import EventMapping, Relay
 from tak_platform.runtime import LocalWorker, Runtime, Worker
-from tak_platform.servers import create_database
 from tak_platform.settings import ServiceSettings
 
 T = TypeVar("T", bound=TakApplication)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from ledger import LedgerApp, Note
 
 from tak_platform.errors import Conflict
 from tak_platform.weeding import Redacted, WeededAggregate
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, Note
 
 pytestmark = pytest.mark.integration
 SECRET = "Cecilia Exempelsson 19800101-0008"

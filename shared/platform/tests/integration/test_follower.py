@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from pathlib import Path
 
 import asyncpg
 import pytest
 from eventsourcing.persistence import Notification
+from ledger import LedgerApp, write_notes
 
 from tak_platform.follower import Conn, Follower, FollowerStatus
 
 pytestmark = pytest.mark.integration
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, write_notes  # noqa: E402
 
 
 class Boom(Exception):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
+from ledger import LedgerApp, Note
 
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, Note
 
 pytestmark = pytest.mark.integration
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from ledger import LedgerApp, to_integration, write_notes
 from nats.aio.client import Client
 
 from tak_contracts import from_nats
@@ -22,8 +23,6 @@ from tak_platform.streams import declare_stream, stream_config
 pytestmark = pytest.mark.integration
 
 SUPPORT = Path(__file__).parent.parent / "support"
-sys.path.insert(0, str(SUPPORT))
-from ledger import LedgerApp, to_integration, write_notes  # noqa: E402
 
 
 @pytest.fixture

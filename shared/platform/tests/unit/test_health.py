@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tak_launcher.servers import free_port
 from tak_platform.health import Progress, judge
 from tak_platform.http import create_service_app
 from tak_platform.runtime import Runtime
-from tak_platform.servers import free_port
 from tak_platform.settings import ServiceSettings
 
 

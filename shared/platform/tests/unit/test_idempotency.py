@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
 import pytest
+from ledger import LedgerApp, Note
 
 from tak_platform.errors import Conflict, Invalid
 from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, Note
 
 PRINT = fingerprint("write", {"text": "x"})
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError
+from ledger import LedgerApp, Note
 
 from tak_platform.keystore import SubjectWeededError
 from tak_platform.weeding import WeededAggregate
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "support"))
-from ledger import LedgerApp, Note
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from tak_platform.servers import database_url, free_port
+from tak_platform.database import database_url
 
 
 @pytest.mark.parametrize(
@@ -54,8 +54,3 @@ def test_database_name_is_quoted() -> None:
     url = database_url("postgresql://u@h/postgres", "we ird/name")
     assert url == "postgresql://u@h/we%20ird%2Fname"
     assert conninfo_to_dict(url)["dbname"] == "we ird/name"
-
-
-def test_free_port_is_bindable() -> None:
-    port = free_port()
-    assert 1024 <= port <= 65535

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from tak_platform.launcher.control import Refused, verify_audit
-from tak_platform.launcher.control import restart as restart_part
-from tak_platform.launcher.demo import fill
-from tak_platform.launcher.status import gather_status, render
-from tak_platform.launcher.suite import (
+from tak_launcher.control import Refused, verify_audit
+from tak_launcher.control import restart as restart_part
+from tak_launcher.demo import fill
+from tak_launcher.status import gather_status, render
+from tak_launcher.suite import (
     DEFAULT_PORTS,
     Stop,
     Suite,

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tak_platform.launcher.parts import alive
-from tak_platform.launcher.suite import RESTART_DIR, healthy, read_state
+from tak_launcher.parts import alive
+from tak_launcher.suite import RESTART_DIR, healthy, read_state
 
 T = TypeVar("T")
 

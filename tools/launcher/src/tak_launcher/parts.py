@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from tak_platform.servers import ServerProcess, stop_pid
+from tak_launcher.servers import ServerProcess, stop_pid
 
 FIRST_PAUSE, LONGEST_PAUSE, SETTLED_AFTER = 0.5, 30.0, 60.0
 DRAIN_SECONDS = 30.0

@@ -33,9 +33,6 @@ __all__ = [
     "PidRegistry",
     "ServerProcess",
     "ServerStartError",
-    "create_database",
-    "database_url",
-    "drop_database",
     "free_port",
     "nats_server_binary",
     "start_nats",
@@ -390,35 +387,6 @@ def start_postgres(
         stop_signal=signal.SIGINT,  # "fast" shutdown
         log_path=pgdata / "log",
     )
-
-
-def database_url(server_url: str, name: str) -> str:
-    """``server_url`` with its database replaced by ``name`` (host/port query params kept)."""
-    parts = urlsplit(server_url)
-    # Keep the other params verbatim: libpq does not decode "+" as a space, parse_qsl would.
-    params = [p for p in parts.query.split("&") if p and not p.startswith("dbname=")]
-    url = f"{parts.scheme}://{parts.netloc}/{quote(name, safe='')}"
-    if params:
-        url += "?" + "&".join(params)
-    return url + (f"#{parts.fragment}" if parts.fragment else "")
-
-
-def create_database(server_url: str, name: str) -> str:
-    """Create database ``name`` unless it exists; returns its URL."""
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists is None:
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # lost a race: fine
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return database_url(server_url, name)
-
-
-def drop_database(server_url: str, name: str) -> None:
-    """Drop database ``name`` if it exists, disconnecting its sessions."""
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 # --------------------------------------------------------------------------- PID registry

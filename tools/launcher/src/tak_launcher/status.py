@@ -16,7 +16,7 @@ import httpx
 import nats
 from nats.js.errors import NotFoundError
 
-from tak_platform.launcher.parts import alive, exit_text
+from tak_launcher.parts import alive, exit_text
 
 RED = "!!"
 

@@ -31,8 +31,8 @@ from typing import Any
 import httpx
 import psycopg
 
-from tak_platform.launcher.parts import Part, ServerPart, ServicePart, exit_text
-from tak_platform.servers import PidRegistry, ServerProcess, start_nats, start_postgres
+from tak_launcher.parts import Part, ServerPart, ServicePart, exit_text
+from tak_launcher.servers import PidRegistry, ServerProcess, start_nats, start_postgres
 
 SERVICES = ("intake", "placements", "evictions", "reporting")
 PRODUCERS = ("intake", "placements", "evictions")

@@ -21,14 +21,8 @@ import nats
 import pytest
 from nats.aio.client import Client
 
-from tak_platform.servers import (
-    PidRegistry,
-    ServerProcess,
-    create_database,
-    drop_database,
-    start_nats,
-    start_postgres,
-)
+from tak_launcher.servers import PidRegistry, ServerProcess, start_nats, start_postgres
+from tak_platform.database import create_database, drop_database
 
 REGISTRY_PATH = Path(tempfile.gettempdir()) / "tak-test-servers" / f"{os.getuid()}.json"
 

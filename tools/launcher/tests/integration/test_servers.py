@@ -18,18 +18,17 @@ import psutil
 import psycopg
 import pytest
 
-from tak_platform.servers import (
+from tak_launcher.servers import (
     PidRegistry,
     ServerProcess,
     ServerStartError,
-    create_database,
-    drop_database,
     free_port,
     start_nats,
     start_postgres,
     stop_pid,
 )
-from tak_platform.testing.fixtures import server_tmp_dir
+from tak_launcher.testing import server_tmp_dir
+from tak_platform.database import create_database, drop_database
 
 pytestmark = pytest.mark.integration
 
@@ -323,3 +322,8 @@ async def test_plugin_fixtures(
             assert (await conn.fetchval("SELECT current_database()")).startswith("plugin_")
         finally:
             await conn.close()
+
+
+def test_free_port_is_bindable() -> None:
+    port = free_port()
+    assert 1024 <= port <= 65535

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tak_platform.launcher.parts import LONGEST_PAUSE, SETTLED_AFTER, Backoff
-from tak_platform.launcher.status import alarms
+from tak_launcher.parts import LONGEST_PAUSE, SETTLED_AFTER, Backoff
+from tak_launcher.status import alarms
 
 
 def test_restart_pauses_double_from_half_a_second_up_to_thirty() -> None:

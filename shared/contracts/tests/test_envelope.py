@@ -1,4 +1,5 @@
-"""CloudEvents 1.0 in NATS binary mode, and the subjects events travel on (DESIGN.md §4)."""
+"""CloudEvents 1.0 in NATS binary mode, and the subjects events travel on
+(docs/architecture.md, the stream and the envelope)."""
 
 from __future__ import annotations
 

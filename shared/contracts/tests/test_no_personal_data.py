@@ -1,6 +1,6 @@
 """Integration events carry pseudonyms and coded facts, never names, personal identity numbers,
-addresses or free text (DESIGN.md §4). These rules read the contracts' JSON Schemas, so nested
-models are covered too."""
+addresses or free text (docs/architecture.md, the stream and the envelope). These rules read
+the contracts' JSON Schemas, so nested models are covered too."""
 
 from __future__ import annotations
 

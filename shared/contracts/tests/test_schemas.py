@@ -1,4 +1,5 @@
-"""The checked-in JSON Schemas and AsyncAPI document, and the additive-only rule (DESIGN.md §4)."""
+"""The checked-in JSON Schemas and AsyncAPI document, and the additive-only rule
+(docs/architecture.md, the stream and the envelope)."""
 
 from __future__ import annotations
 

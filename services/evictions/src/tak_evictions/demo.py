@@ -78,7 +78,7 @@ def _threat_body(
 
 
 THREATS = 140
-"""Eviction threats a district handles in a year (DOMAIN.md, "Reference figures")."""
+"""Eviction threats a district handles in a year (one district's figure)."""
 SHARES = {"executed": 0.05, "moved": 0.13, "open": 0.20}
 """How the year's cases end up (executed 5–8 of 140); the rest were prevented."""
 WITHDRAWN = 0.59

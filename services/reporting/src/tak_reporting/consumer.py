@@ -1,4 +1,5 @@
-"""Reporting's reader of the stream: a durable pull consumer that cannot skip (DESIGN.md §5).
+"""Reporting's reader of the stream: a durable pull consumer that cannot skip
+(docs/architecture.md, read side).
 
 The position stored in reporting's database, in the same transaction as each batch, is the
 truth; the durable consumer is kept in line with it:

@@ -1,4 +1,4 @@
-"""Rebuild reporting's tables from the stream into a database (DESIGN.md §5).
+"""Rebuild reporting's tables from the stream into a database (docs/architecture.md, read side).
 
 ``python -m tak_reporting.rebuild --into <database URL>`` replays the whole stream from its
 first message with an ordered consumer and applies it exactly as the live consumer does, so

@@ -1,4 +1,5 @@
-"""Reporting killed mid-batch, then restarted: its tables equal a clean rebuild (DESIGN.md §5)."""
+"""Reporting killed mid-batch, then restarted: its tables equal a clean rebuild
+(docs/architecture.md, read side)."""
 
 from __future__ import annotations
 

@@ -13,9 +13,10 @@ class IntegrationEvent(BaseModel):
     """An event another service or the central office may read.
 
     Integration events carry pseudonyms and coded facts, never names, personal identity
-    numbers, addresses or free text (DESIGN.md §4). Within a major version they only grow:
-    new fields are optional, no field is removed, renamed or retyped. Readers ignore fields
-    they do not know, so an older consumer reads a newer event.
+    numbers, addresses or free text (docs/architecture.md, the stream and the envelope).
+    Within a major version they only grow: new fields are optional, no field is removed,
+    renamed or retyped. Readers ignore fields they do not know, so an older consumer reads a
+    newer event.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore", use_attribute_docstrings=True)

@@ -1,4 +1,5 @@
-"""CloudEvents 1.0 in NATS binary mode (DESIGN.md §4; CloudEvents NATS binding 1.0.3).
+"""CloudEvents 1.0 in NATS binary mode
+(docs/architecture.md, the stream and the envelope; CloudEvents NATS binding 1.0.3).
 
 Every context attribute travels as a ``ce-<name>`` header, percent-encoded; the body is the
 event's JSON. ``Nats-Msg-Id`` equals ``ce-id`` so that JetStream drops a re-published copy.

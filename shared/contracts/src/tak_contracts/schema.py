@@ -1,4 +1,5 @@
-"""JSON Schemas and an AsyncAPI document of Tak's integration events (DESIGN.md §4).
+"""JSON Schemas and an AsyncAPI document of Tak's integration events
+(docs/architecture.md, the stream and the envelope).
 
 ``python -m tak_contracts.schema`` writes ``shared/contracts/schemas/`` (one JSON Schema per
 published event, named by its ce-type, and ``asyncapi.json``) and creates the baseline

@@ -1,4 +1,4 @@
-"""NATS subjects and CloudEvents types of Tak (DESIGN.md §4).
+"""NATS subjects and CloudEvents types of Tak (docs/architecture.md, the stream and the envelope).
 
 A subject is ``tak.<district>.<service>.<event_name>.v<major>``; the matching ``ce-type`` is
 ``se.tak.<service>.<event_name>.v<major>`` and the ``ce-source`` is ``/tak/<district>/<service>``.

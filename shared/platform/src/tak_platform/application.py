@@ -1,4 +1,4 @@
-"""The base of each service's eventsourcing Application (DESIGN.md §2).
+"""The base of each service's eventsourcing Application (docs/architecture.md, write side).
 
 Persistence comes from the service's settings (PostgreSQL, one database per service; in memory
 when no database is configured, for unit tests); personal data is sealed per data subject by

@@ -1,4 +1,5 @@
-"""Following a service's own notification log into its asyncpg read models (DESIGN.md §5).
+"""Following a service's own notification log into its asyncpg read models
+(docs/architecture.md, read side).
 
 Each batch of notifications and the follower's position commit in one transaction, so a crash
 never loses a batch nor applies one twice; the position row stays locked for the batch, so two

@@ -1,4 +1,5 @@
-"""A Mapper that encrypts each stored event under its data subject's key (DESIGN.md §2, §7).
+"""A Mapper that encrypts each stored event under its data subject's key
+(docs/architecture.md, write side).
 
 Stored state: ``0x00 + state`` for events without personal data, else
 ``0x01 + subject_id(16) + nonce(12) + AES-GCM(state)`` with the tag bound to

@@ -1,4 +1,5 @@
-"""The outbox relay: the event store's notification log, in order, onto JetStream (DESIGN.md §3).
+"""The outbox relay: the event store's notification log, in order, onto JetStream
+(docs/architecture.md, the relay).
 
 It follows the service's own notification log, maps each domain event others need to
 integration events, publishes them in pipelined batches, waits for every PubAck, and only then

@@ -35,7 +35,7 @@ class ServiceSettings(BaseSettings):
     stream_subjects: list[str] = Field(default_factory=lambda: ["tak.>"])
     """What that stream captures: ``tak.>`` on one machine, ``tak.<district>.>`` on a leaf."""
     stream_replicas: int = Field(default=1, ge=1, le=5)
-    """Replicas of that stream: 1 on one machine, 3 in a cluster (DESIGN.md §6)."""
+    """Replicas of that stream: 1 on one machine, 3 in a cluster (docs/operations.md, settings)."""
     time_zone: str = "Europe/Stockholm"
     """Where the district's days begin and end: dates of steps and deadlines are local."""
     http_host: str = "127.0.0.1"

@@ -1,8 +1,10 @@
-"""The one place where Tak's JetStream streams are declared (DESIGN.md §4).
+"""The one place where Tak's JetStream streams are declared
+(docs/architecture.md, the stream and the envelope).
 
 Every service applies the same declaration at start-up, so no service ever redeclares a
 stream with other settings. On one machine one stream ``TAK`` captures ``tak.>``; a federated
-district names its own stream and subjects in settings (FEDERATION.md).
+district names its own stream and subjects in settings (docs/operations.md, running against
+existing servers).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tombstones: what a weeded (*gallrad*) record reads back as (DESIGN.md §2, §7).
+"""Tombstones: what a weeded (*gallrad*) record reads back as (docs/architecture.md, write side).
 
 ``SubjectWeeded`` is a plain, unencrypted marker appended to each of a subject's aggregates
 before its key is destroyed; ``Redacted`` stands in for any stored event whose key is gone.

@@ -1,4 +1,4 @@
-"""The follower of a service's own log against real PostgreSQL (DESIGN.md §5)."""
+"""The follower of a service's own log against real PostgreSQL (docs/architecture.md, read side)."""
 
 from __future__ import annotations
 

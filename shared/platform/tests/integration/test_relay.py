@@ -1,4 +1,4 @@
-"""The outbox relay against real PostgreSQL and NATS JetStream (DESIGN.md §3)."""
+"""The outbox relay against real PostgreSQL and NATS JetStream (docs/architecture.md, the relay)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Personal data sealed per data subject; weeding by destroying the key (DESIGN.md §2, §7)."""
+"""Personal data sealed per data subject; weeding by destroying the key
+(docs/architecture.md, write side)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """``EvictionCase``: one threatened tenancy (household at an address) in one district.
 
 The housing coordinator (*bosamordnare*) learns of every tenant at risk of eviction
-(*vräkning*) and works to keep them in their home (DOMAIN.md, "Eviction prevention"). Every
+(*vräkning*) and works to keep them in their home (docs/domain.md, eviction prevention). Every
 public command validates and computes, then calls one private event method that only assigns
 state: replay runs that method again. Time is passed in as ``now``.
 """

@@ -2,7 +2,7 @@
 
 Registration (*aktualisering*) records who the person is (personal data, sealed under the
 person's own key) and how the caseworker assessed them: gender, target groups and
-Socialstyrelsen's homelessness situation (DOMAIN.md, "Who is homeless").
+Socialstyrelsen's homelessness situation (docs/domain.md, who counts as homeless).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import ClassVar
 from eventsourcing.domain import Aggregate
 
 SITUATIONS = range(1, 5)
-"""Socialstyrelsen's four homelessness situations (DOMAIN.md)."""
+"""Socialstyrelsen's four homelessness situations (docs/domain.md)."""
 
 
 class Person(Aggregate):

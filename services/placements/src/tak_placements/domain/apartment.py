@@ -1,7 +1,7 @@
 """``Apartment``: one of the district's apartments in the housing chain (*vård- och boendekedjan*).
 
 The housing coordinator (*bosamordnare*) administers the district's apartments and assigns a
-vacant one to a person (DOMAIN.md, "The housing chain"). The apartment's own data (its address)
+vacant one to a person (docs/domain.md, the housing chain). The apartment's own data (its address)
 is sealed under the apartment's key; the resident's personal identity number only ever sits in
 an event sealed under the person's own key, so weeding the person destroys it wherever it is.
 """

@@ -1,7 +1,8 @@
 """Reporting's tables: the audit copy of every event, dead letters, read models, position.
 
 Each batch's rows and the consumer position commit in one transaction, and every event is
-applied once by its id, so a replay or a redelivery changes nothing (DESIGN.md §5).
+applied once by its id, so a replay or a redelivery changes nothing (docs/architecture.md,
+read side).
 """
 
 from __future__ import annotations

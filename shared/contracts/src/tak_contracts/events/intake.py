@@ -12,7 +12,7 @@ from tak_contracts.base import IntegrationEvent
 
 
 class TargetGroup(StrEnum):
-    """The city's six target groups (DOMAIN.md); a person may be in several."""
+    """The city's six target groups (docs/domain.md); a person may be in several."""
 
     ACUTE_HOMELESS = "acute_homeless"
     """*akut hemlösa*"""

@@ -88,3 +88,14 @@ def test_every_refusal_is_documented_as_a_problem_body(service: str) -> None:
     detail = schema["components"]["schemas"]["ProblemDetail"]
     assert set(detail["required"]) == {"loc", "msg", "type"}
     assert "input" not in detail["properties"] and "fix" in detail["properties"]
+
+
+@pytest.mark.parametrize("service", sorted(EXPECTED))
+def test_every_answer_has_its_schema(service: str) -> None:
+    """Every route returns a pydantic model: the OpenAPI names it, and FastAPI checks each
+    answer against it."""
+    for key, op in operations(APPS[service]()).items():
+        for status, response in op["responses"].items():
+            if int(status) < 300:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema.get("$ref", "").startswith("#/components/schemas/"), (key, status)

@@ -1,19 +1,35 @@
 """``EvictionsApp``: the eviction-prevention service layer, one method per use case.
 
-Each use case gets the case (404/410 if unknown or weeded; 409 if ``expected_version`` is
-stale), lets the aggregate decide, and saves; it returns the case and the log position.
+Each use case takes its command (``tak_evictions.commands``), gets the case (404/410 if unknown
+or weeded; 409 if the command's expected version is stale), lets the aggregate decide, and
+saves; it answers with the case and the position of its last event in the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, ClassVar, cast
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.utils import get_topic
 
+from tak_evictions.commands import (
+    AgreeRepaymentPlan,
+    AttemptContact,
+    CaseStep,
+    CloseAsMoved,
+    CloseAsPrevented,
+    CloseCase,
+    ConcludeCounselling,
+    ContactLandlord,
+    RecordEmergencyApartment,
+    RecordEnforcementDecision,
+    RecordHousingAlternative,
+    ReferToCounselling,
+    RegisterThreat,
+    WriteNote,
+)
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import (
     Child,
@@ -32,28 +48,18 @@ from tak_platform.mapper import sealed_subjects
 from tak_platform.weeding import WeededAggregate
 
 CONCURRENT_WRITE_RETRIES = 2
-"""How often a step without ``If-Match`` is decided again after a concurrent write."""
+"""How often a step without an expected version is decided again after a concurrent write."""
 CASES = UUID("5d0f7a2e-8e3b-4b7a-9a43-3c1c2b7d9e10")
+Outcome = Literal["opened", "added_to_open_case", "reopened"]
 
 
 @dataclass(frozen=True)
 class Registration:
-    """What a signal about a threatened tenancy says."""
-
-    household: Household
-    signal: Signal
-    coordinator: str
-    recorded_by: str
-    is_test_data: bool
-
-
-@dataclass(frozen=True)
-class Registered:
-    """The answer to a signal: a new case, added to the open case, or the case reopened."""
+    """What became of a signal: a new case, added to the open case, or the case reopened."""
 
     case: EvictionCase
     position: int
-    outcome: str  # "opened" | "added_to_open_case" | "reopened"
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -77,42 +83,46 @@ class EvictionsApp(TakApplication):
         "evictions.closure": Closure,
     }
 
-    def register_threat(self, registration: Registration, *, now: datetime) -> Registered:
+    def register_threat(self, command: RegisterThreat) -> Registration:
         """One case per household: a second signal adds to its case or reopens it."""
-        number = normalise(registration.household.tenant.personal_identity_number, today=now.date())
-        tenant = Tenant(
-            registration.household.tenant.name, number, registration.household.tenant.phone
+        tenant = command.household.tenant
+        number = normalise(
+            tenant.personal_identity_number,
+            today=command.now.date(),
+            field="tenant.personal_identity_number",
         )
-        household = _with_tenant(registration.household, tenant)
+        household = replace(
+            command.household, tenant=replace(tenant, personal_identity_number=number)
+        )
         household_pseudonym = self.pseudonym(number)
         case_id = self._case_id_for(household_pseudonym)
         if case_id in self.repository:
-            return self._add_signal(case_id, registration, household, now)
+            return self._add_signal(case_id, command, household)
         case = EvictionCase.register(
             district=self.district,
             household=household,
             household_pseudonym=household_pseudonym,
-            signal=registration.signal,
-            coordinator=registration.coordinator,
-            recorded_by=registration.recorded_by,
-            now=now,
+            signal=command.signal,
+            coordinator=command.coordinator,
+            recorded_by=command.recorded_by,
+            now=command.now,
             case_id=case_id,
-            is_test_data=registration.is_test_data,
+            is_test_data=command.is_test_data,
         )
         return self._registered(case, "opened")
 
     def _add_signal(
-        self, case_id: UUID, registration: Registration, household: Household, now: datetime
-    ) -> Registered:
+        self, case_id: UUID, command: RegisterThreat, household: Household
+    ) -> Registration:
         case = self.get_case(case_id)
         reopened = case.add_signal(
-            registration.signal, household, recorded_by=registration.recorded_by, now=now
+            command.signal, household, recorded_by=command.recorded_by, now=command.now
         )
         return self._registered(case, "reopened" if reopened else "added_to_open_case")
 
-    def _registered(self, case: EvictionCase, outcome: str) -> Registered:
+    def _registered(self, case: EvictionCase, outcome: Outcome) -> Registration:
         facts = {"case_id": str(case.id), "outcome": outcome}
-        return Registered(case, self.save_or_conflict(case, facts=facts), outcome)
+        return Registration(case, self.save_or_conflict(case, facts=facts), outcome)
 
     def _case_id_for(self, household_pseudonym: str) -> UUID:
         """The household's case in this district; after weeding, a fresh one."""
@@ -125,24 +135,69 @@ class EvictionsApp(TakApplication):
                 return case_id
             generation += 1
 
-    def get_case(
-        self, case_id: UUID, *, version: int | None = None, expected_version: int | None = None
-    ) -> EvictionCase:
-        return self.load(case_id, EvictionCase, version=version, expected_version=expected_version)
+    def attempt_contact(self, command: AttemptContact) -> Step:
+        """A letter, a call or a home visit, and whether the household was reached."""
+        return self._step(
+            command.step, lambda case: case.attempt_contact(command.attempt, **command.step.who)
+        )
 
-    def step(
-        self,
-        case_id: UUID,
-        action: Callable[[EvictionCase], object],
-        *,
-        expected_version: int | None = None,
-    ) -> Step:
-        """Apply one step (a bound command of the case) and save it. Without an expected
-        version, a step that met a concurrent write is decided again on the case as it is now."""
-        retries = 0 if expected_version is not None else CONCURRENT_WRITE_RETRIES
+    def refer_to_counselling(self, command: ReferToCounselling) -> Step:
+        return self._step(
+            command.step,
+            lambda case: case.refer_to_counselling(command.referred_on, **command.step.who),
+        )
+
+    def conclude_counselling(self, command: ConcludeCounselling) -> Step:
+        return self._step(
+            command.step,
+            lambda case: case.conclude_counselling(
+                command.outcome, command.concluded_on, **command.step.who
+            ),
+        )
+
+    def agree_repayment_plan(self, command: AgreeRepaymentPlan) -> Step:
+        return self._step(
+            command.step, lambda case: case.agree_repayment_plan(command.plan, **command.step.who)
+        )
+
+    def contact_landlord(self, command: ContactLandlord) -> Step:
+        return self._step(
+            command.step,
+            lambda case: case.contact_landlord(
+                command.contacted_on, command.summary, **command.step.who
+            ),
+        )
+
+    def record_enforcement_decision(self, command: RecordEnforcementDecision) -> Step:
+        return self._step(
+            command.step,
+            lambda case: case.record_enforcement_decision(
+                command.decision, command.decided_on, command.eviction_date, **command.step.who
+            ),
+        )
+
+    def write_note(self, command: WriteNote) -> Step:
+        return self._step(
+            command.step, lambda case: case.write_note(command.text, **command.step.who)
+        )
+
+    def close_case(self, command: CloseCase) -> Step:
+        """Prevented, moved, or executed (an executed eviction is always recorded)."""
+        return self._step(command.step, lambda case: _close(case, command))
+
+    def record_housing_alternative(self, command: RecordHousingAlternative) -> Step:
+        return self._step(
+            command.step,
+            lambda case: case.record_housing_alternative(command.alternative, **command.step.who),
+        )
+
+    def _step(self, step: CaseStep, decide: Callable[[EvictionCase], object]) -> Step:
+        """Let the case decide, and save. Without an expected version, a step that met a
+        concurrent write is decided again on the case as it is now (twice at most)."""
+        retries = 0 if step.expected_version is not None else CONCURRENT_WRITE_RETRIES
         while True:
-            case = self.get_case(case_id, expected_version=expected_version)
-            action(case)
+            case = self.get_case(step.case_id, expected_version=step.expected_version)
+            decide(case)
             try:
                 return Step(case, self.save_or_conflict(case))
             except Conflict:
@@ -150,10 +205,14 @@ class EvictionsApp(TakApplication):
                     raise
                 retries -= 1
 
-    def history(self, case_id: UUID) -> list[Any]:
-        """Every event of the case, oldest first, as stored (the auditor's view)."""
-        self.get_case(case_id)
-        return list(self.events.get(case_id))
+    def get_case(
+        self, case_id: UUID, *, version: int | None = None, expected_version: int | None = None
+    ) -> EvictionCase:
+        return self.load(case_id, EvictionCase, version=version, expected_version=expected_version)
+
+    def history(self, case: EvictionCase) -> list[Any]:
+        """The events that made the case as it is (or was, at its version), oldest first."""
+        return list(self.events.get(case.id, lte=case.version))
 
     def case_for_emergency_request(self, request_id: UUID) -> UUID | None:
         """The case whose executed eviction made the request (read from the log by topic)."""
@@ -170,22 +229,27 @@ class EvictionsApp(TakApplication):
             start = rows[-1].id
         return None
 
-    def emergency_apartment_assigned(
-        self, case_id: UUID, request_id: UUID, assigned_on: date, *, now: datetime
-    ) -> Step | None:
-        """Placements answered the request; None if that answer was recorded before."""
-        case = self.get_case(case_id)
-        if not case.emergency_apartment_assigned(request_id, assigned_on, now=now):
+    def record_emergency_apartment(self, command: RecordEmergencyApartment) -> Step | None:
+        """Placements answered the case's request; None if that answer was recorded before."""
+        case = self.get_case(command.case_id)
+        if not case.emergency_apartment_assigned(
+            command.request_id, command.assigned_on, now=command.now
+        ):
             return None
         return Step(case, self.save_or_conflict(case))
 
 
-def _with_tenant(household: Household, tenant: Tenant) -> Household:
-    return Household(
-        tenant,
-        household.address,
-        household.landlord_name,
-        household.landlord_contact,
-        household.adults,
-        household.children,
-    )
+def _close(case: EvictionCase, command: CloseCase) -> None:
+    who = command.step.who
+    if isinstance(command, CloseAsPrevented):
+        case.close_as_prevented(command.how, command.closed_on, **who)
+    elif isinstance(command, CloseAsMoved):
+        case.close_as_moved(command.moved_to, command.closed_on, **who)
+    else:
+        case.record_execution(
+            command.executed_on,
+            command.children_registered,
+            command.children_not_registered,
+            command.alternative,
+            **who,
+        )

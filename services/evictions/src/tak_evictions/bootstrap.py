@@ -7,11 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from tak_evictions.application import EvictionsApp
-from tak_evictions.domain.errors import CaseRuleError
 from tak_evictions.features.close_case.http import router as close_case_router
 from tak_evictions.features.emergency_apartment_assigned.consumer import consumer_worker
 from tak_evictions.features.get_case.http import router as get_case_router
@@ -22,9 +20,6 @@ from tak_evictions.integration.mapping import to_integration
 from tak_evictions.projections import work_list
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.follower import Follower
-from tak_platform.http import invalid_field
-from tak_platform.identity import InvalidIdentityNumber
-from tak_platform.problems import problem
 from tak_platform.producer import open_application, producer_app
 from tak_platform.runtime import Worker
 
@@ -63,8 +58,6 @@ def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None =
         ),
         now=clock,
     )
-    invalid_field(api, InvalidIdentityNumber, "tenant.personal_identity_number")
-    api.add_exception_handler(CaseRuleError, _refused)  # type: ignore[arg-type]
     return api
 
 
@@ -105,11 +98,3 @@ class _WorkList:
     def health(self) -> dict[str, object]:
         status = self.model.follower.status.report() if self.model else "needs PostgreSQL"
         return {"work_list": status}
-
-
-async def _refused(_: Request, exc: CaseRuleError) -> JSONResponse:
-    field = exc.field or ""
-    loc = ["path", field] if field == "case_id" else ["body", *field.split(".")] if field else []
-    return problem(
-        409 if exc.conflict else 422, exc.message, loc=loc, fix=exc.fix, kind=type(exc).__name__
-    )

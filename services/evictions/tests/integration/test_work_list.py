@@ -13,9 +13,15 @@ import asyncpg
 import pytest
 from fastapi.testclient import TestClient
 
-from tak_evictions.application import EvictionsApp, Registration
+from tak_evictions.application import EvictionsApp
 from tak_evictions.bootstrap import create_app
-from tak_evictions.domain.eviction_case import EvictionCase
+from tak_evictions.commands import (
+    AttemptContact,
+    CaseStep,
+    CloseAsPrevented,
+    RecordExecution,
+    RegisterThreat,
+)
 from tak_evictions.domain.values import Child, ContactAttempt, Household, Signal, Tenant
 from tak_evictions.projections.work_list import (
     NAME,
@@ -78,13 +84,13 @@ def register(
         tuple(Child(2015, True) for _ in range(children)),
     )
     signal = Signal("rent_arrears", registered_on, eviction_date=eviction_date)
-    registration = Registration(household, signal, coordinator, coordinator, True)
-    return app.register_threat(registration, now=on(registered_on)).case.id
+    threat = RegisterThreat(household, signal, coordinator, coordinator, on(registered_on), True)
+    return app.register_threat(threat).case.id
 
 
 def contact(app: EvictionsApp, case_id: UUID, day: date, reached: bool) -> None:
     attempt = ContactAttempt("phone", day, reached)
-    app.step(case_id, lambda c: c.attempt_contact(attempt, recorded_by="bo", now=on(day)))
+    app.attempt_contact(AttemptContact(CaseStep(case_id, "bo", on(day)), attempt))
 
 
 def scenario(app: EvictionsApp) -> dict[str, UUID]:
@@ -102,19 +108,16 @@ def scenario(app: EvictionsApp) -> dict[str, UUID]:
     contact(app, cases["in_ten_days"], date(2026, 11, 11), reached=True)
     contact(app, cases["in_27_days"], date(2026, 11, 17), reached=True)
     contact(app, cases["no_date"], date(2026, 11, 20), reached=False)
-    closing = on(date(2026, 11, 20))
-    app.step(
-        cases["prevented"],
-        lambda c: c.close_as_prevented("debt_paid", closing.date(), recorded_by="bo", now=closing),
-    )
+    close(app, cases["prevented"], date(2026, 11, 20))
     return cases
 
 
 def execute(app: EvictionsApp, case_id: UUID, day: date) -> None:
-    def record(case: EvictionCase) -> None:
-        case.record_execution(day, 1, 0, None, recorded_by="bo", now=on(day))
+    app.close_case(RecordExecution(CaseStep(case_id, "bo", on(day)), day, 1, 0, None))
 
-    app.step(case_id, record)
+
+def close(app: EvictionsApp, case_id: UUID, day: date) -> None:
+    app.close_case(CloseAsPrevented(CaseStep(case_id, "bo", on(day)), "debt_paid", day))
 
 
 async def listed(follower: Follower, **query: Any) -> tuple[list[dict[str, Any]], int]:
@@ -198,12 +201,7 @@ async def test_a_reopened_case_is_due_again_from_its_new_registration(
     app: EvictionsApp, follower: Follower
 ) -> None:
     case_id = register(app, date(2026, 11, 2), "bo1")
-    app.step(
-        case_id,
-        lambda c: c.close_as_prevented(
-            "debt_paid", date(2026, 11, 4), recorded_by="bo", now=on(date(2026, 11, 4))
-        ),
-    )
+    close(app, case_id, date(2026, 11, 4))
     await follower.catch_up()
     assert (await listed(follower))[1] == 0
     again = app.get_case(case_id)

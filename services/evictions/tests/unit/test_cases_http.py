@@ -169,7 +169,7 @@ def test_a_step_on_a_stale_version_is_a_409(client: TestClient) -> None:
         == 201
     )
     stale = client.post(f"/api/cases/{case_id}/notes", json=note, headers={"If-Match": "1"})
-    assert stale.status_code == 409 and error_at(stale) == ["If-Match"]
+    assert stale.status_code == 409 and error_at(stale) == ["header", "if-match"]
 
 
 def test_a_malformed_if_match_is_a_422(client: TestClient) -> None:
@@ -178,7 +178,7 @@ def test_a_malformed_if_match_is_a_422(client: TestClient) -> None:
         json={"text": "x", "recorded_by": "bo1"},
         headers={"If-Match": "soon"},
     )
-    assert answer.status_code == 422 and error_at(answer) == ["If-Match"]
+    assert answer.status_code == 422 and error_at(answer) == ["header", "if-match"]
 
 
 def test_an_execution_with_children_and_no_alternative_opens_the_alert(client: TestClient) -> None:

@@ -13,7 +13,8 @@ from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStrea
 
 from tak_contracts import wrap
 from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
-from tak_evictions.application import EvictionsApp, Registration
+from tak_evictions.application import EvictionsApp
+from tak_evictions.commands import CaseStep, RecordExecution, RegisterThreat
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.features.emergency_apartment_assigned.consumer import build_broker
 from tak_evictions.settings import EvictionsSettings
@@ -37,14 +38,10 @@ async def broker(app: EvictionsApp) -> AsyncIterator[NatsBroker]:
 
 def evicted_family(app: EvictionsApp) -> tuple[UUID, UUID]:
     """Given a family with children evicted without a housing alternative: the alert is open."""
-    registration = Registration(household(children=2), signal(), "bo1", "bo1", True)
-    case_id = app.register_threat(registration, now=MONDAY).case.id
-    done = app.step(
-        case_id,
-        lambda c: c.record_execution(
-            later(20).date(), 2, 0, None, recorded_by="bo1", now=later(20)
-        ),
-    )
+    threat = RegisterThreat(household(children=2), signal(), "bo1", "bo1", MONDAY, True)
+    case_id = app.register_threat(threat).case.id
+    step = CaseStep(case_id, "bo1", later(20))
+    done = app.close_case(RecordExecution(step, later(20).date(), 2, 0, None))
     assert done.case.alert_open and done.case.emergency_request_id is not None
     return case_id, done.case.emergency_request_id
 
@@ -81,7 +78,7 @@ async def test_an_assignment_for_the_cases_request_resolves_the_child_alert(
     await assign(broker, request_id)
     case = app.get_case(case_id)
     assert not case.alert_open and case.alternative is not None
-    last = app.history(case_id)[-1]
+    last = app.history(case)[-1]
     assert isinstance(last, EvictionCase.EmergencyApartmentAssigned)
     assert last.assigned_on == date(2026, 11, 25) and last.timestamp == later(30)
 

@@ -22,15 +22,16 @@ class RegisterPerson:
     target_groups: list[TargetGroup]
     situation: int | None
     registered_by: str
+    now: datetime
     is_test_data: bool
 
 
 class IntakeApp(TakApplication):
     name = "Intake"
 
-    def register_person(self, command: RegisterPerson, *, now: datetime) -> tuple[UUID, int]:
+    def register_person(self, command: RegisterPerson) -> tuple[UUID, int]:
         """Register the person; returns their id and the log position."""
-        number = normalise(command.personal_identity_number, today=now.date())
+        number = normalise(command.personal_identity_number, today=command.now.date())
         person = Person.register(
             district=self.district,
             name=command.name,
@@ -40,7 +41,7 @@ class IntakeApp(TakApplication):
             target_groups=[g.value for g in command.target_groups],
             situation=command.situation,
             registered_by=command.registered_by,
-            now=now,
+            now=command.now,
             is_test_data=command.is_test_data,
         )
         return person.id, self.save_or_conflict(person, facts={"person_id": str(person.id)})

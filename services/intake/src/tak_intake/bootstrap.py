@@ -12,8 +12,6 @@ from tak_intake.features.get_person.http import router as get_person_router
 from tak_intake.features.register_person.http import router as register_person_router
 from tak_intake.integration.mapping import to_integration
 from tak_intake.settings import IntakeSettings
-from tak_platform.http import invalid_field
-from tak_platform.identity import InvalidIdentityNumber
 from tak_platform.producer import open_application, producer_app
 
 
@@ -24,7 +22,7 @@ def create_app(settings: IntakeSettings, now: Callable[[], datetime] | None = No
         district=settings.district,
         pseudonym_key=settings.pseudonym_key.get_secret_value(),
     )
-    api = producer_app(
+    return producer_app(
         settings,
         app,
         to_integration,
@@ -34,5 +32,3 @@ def create_app(settings: IntakeSettings, now: Callable[[], datetime] | None = No
         routers=(register_person_router, get_person_router),
         now=now,
     )
-    invalid_field(api, InvalidIdentityNumber, "personal_identity_number")
-    return api

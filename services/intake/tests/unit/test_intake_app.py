@@ -10,7 +10,7 @@ import pytest
 
 from tak_contracts.events.intake import Gender, TargetGroup
 from tak_intake.application import IntakeApp, RegisterPerson
-from tak_intake.domain.person import Person
+from tak_intake.domain.person import Person, UnknownSituation
 from tak_platform.errors import NotFound
 from tak_platform.identity import InvalidIdentityNumber, pseudonym
 
@@ -23,6 +23,7 @@ TOLVAN = RegisterPerson(
     target_groups=[TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS],
     situation=1,
     registered_by="handläggare.anna",
+    now=NOW,
     is_test_data=True,
 )
 
@@ -34,7 +35,7 @@ def app() -> IntakeApp:
 
 
 def test_a_registered_person_reads_back_with_the_number_normalised(app: IntakeApp) -> None:
-    person_id, position = app.register_person(TOLVAN, now=NOW)
+    person_id, position = app.register_person(TOLVAN)
 
     person = app.get_person(person_id)
     assert position == 1
@@ -44,20 +45,20 @@ def test_a_registered_person_reads_back_with_the_number_normalised(app: IntakeAp
 
 
 def test_the_pseudonym_is_the_keyed_hash_of_the_normalised_number(app: IntakeApp) -> None:
-    person_id, _ = app.register_person(TOLVAN, now=NOW)
+    person_id, _ = app.register_person(TOLVAN)
 
     assert app.get_person(person_id).person_pseudonym == pseudonym("191212121212", KEY)
 
 
 def test_a_wrong_check_digit_registers_nobody(app: IntakeApp) -> None:
     with pytest.raises(InvalidIdentityNumber, match="check digit"):
-        app.register_person(replace(TOLVAN, personal_identity_number="19121212-1213"), now=NOW)
+        app.register_person(replace(TOLVAN, personal_identity_number="19121212-1213"))
 
     assert app.recorder.max_notification_id() in (None, 0)
 
 
 def test_the_personal_data_is_sealed_at_rest(app: IntakeApp) -> None:
-    person_id, _ = app.register_person(TOLVAN, now=NOW)
+    person_id, _ = app.register_person(TOLVAN)
 
     (stored,) = app.recorder.select_events(person_id)
     assert b"Tolvan" not in stored.state
@@ -68,7 +69,15 @@ def test_the_personal_data_is_sealed_at_rest(app: IntakeApp) -> None:
 
 
 def test_an_unknown_person_is_not_found(app: IntakeApp) -> None:
-    app.register_person(TOLVAN, now=NOW)
+    app.register_person(TOLVAN)
 
     with pytest.raises(NotFound):
         app.get_person(uuid4())
+
+
+def test_a_situation_outside_socialstyrelsens_four_registers_nobody(app: IntakeApp) -> None:
+    with pytest.raises(UnknownSituation) as refused:
+        app.register_person(replace(TOLVAN, situation=5))
+
+    assert refused.value.field == "situation"
+    assert app.recorder.max_notification_id() in (None, 0)

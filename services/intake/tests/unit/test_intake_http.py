@@ -55,7 +55,7 @@ def test_an_idempotency_key_reused_for_another_person_is_refused(client: TestCli
     response = client.post("/api/persons", json=BODY | {"name": "Other"}, headers=headers)
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["Idempotency-Key"]
+    assert response.json()["detail"][0]["loc"] == ["header", "idempotency-key"]
 
 
 def test_a_wrong_check_digit_is_422_naming_the_field(client: TestClient) -> None:

@@ -13,8 +13,6 @@ from tak_placements.features.assign_apartment.http import router as assign_apart
 from tak_placements.features.get_apartment.http import router as get_apartment_router
 from tak_placements.integration.mapping import to_integration
 from tak_placements.settings import PlacementsSettings
-from tak_platform.http import invalid_field
-from tak_platform.identity import InvalidIdentityNumber
 from tak_platform.producer import open_application, producer_app
 
 
@@ -25,7 +23,7 @@ def create_app(settings: PlacementsSettings, now: Callable[[], datetime] | None 
         district=settings.district,
         pseudonym_key=settings.pseudonym_key.get_secret_value(),
     )
-    api = producer_app(
+    return producer_app(
         settings,
         app,
         to_integration,
@@ -35,5 +33,3 @@ def create_app(settings: PlacementsSettings, now: Callable[[], datetime] | None 
         routers=(add_apartment_router, assign_apartment_router, get_apartment_router),
         now=now,
     )
-    invalid_field(api, InvalidIdentityNumber, "personal_identity_number")
-    return api

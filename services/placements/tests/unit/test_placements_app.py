@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
@@ -11,7 +10,7 @@ import pytest
 from tak_contracts.events.placements import ApartmentKind
 from tak_placements.application import AddApartment, AssignApartment, PlacementsApp
 from tak_placements.domain.apartment import Apartment, ApartmentOccupied, person_subject_id
-from tak_platform.errors import NotFound
+from tak_platform.errors import Gone, NotFound
 from tak_platform.identity import InvalidIdentityNumber, pseudonym
 from tak_platform.weeding import Redacted
 
@@ -21,15 +20,21 @@ TRAINING = AddApartment(
     kind=ApartmentKind.TRAINING,
     address="Gatan 1, 1 tr",
     added_by="bosamordnare.bo",
+    now=NOW,
     is_test_data=False,
 )
-TOLVAN = AssignApartment(
-    personal_identity_number="19121212-1212",
-    assigned_on=date(2025, 3, 17),
-    request_id=None,
-    assigned_by="bosamordnare.bo",
-    is_test_data=True,
-)
+
+
+def tolvan_into(apartment_id: UUID, number: str = "19121212-1212") -> AssignApartment:
+    return AssignApartment(
+        apartment_id=apartment_id,
+        personal_identity_number=number,
+        assigned_on=date(2025, 3, 17),
+        request_id=None,
+        assigned_by="bosamordnare.bo",
+        now=NOW,
+        is_test_data=True,
+    )
 
 
 @pytest.fixture
@@ -40,7 +45,7 @@ def app() -> PlacementsApp:
 
 @pytest.fixture
 def apartment_id(app: PlacementsApp) -> UUID:
-    apartment_id, _ = app.add_apartment(TRAINING, now=NOW)
+    apartment_id, _ = app.add_apartment(TRAINING)
     return apartment_id
 
 
@@ -54,7 +59,7 @@ def test_an_added_apartment_reads_back_vacant(app: PlacementsApp, apartment_id: 
 def test_an_assignment_is_stored_with_the_residents_pseudonym(
     app: PlacementsApp, apartment_id: UUID
 ) -> None:
-    placement_id, position = app.assign_apartment(apartment_id, TOLVAN, now=NOW)
+    placement_id, position = app.assign_apartment(tolvan_into(apartment_id))
 
     placement = app.get_apartment(apartment_id).placement
     assert position == 2
@@ -67,34 +72,34 @@ def test_an_assignment_is_stored_with_the_residents_pseudonym(
 def test_assigning_an_occupied_apartment_is_refused_and_stores_nothing(
     app: PlacementsApp, apartment_id: UUID
 ) -> None:
-    app.assign_apartment(apartment_id, TOLVAN, now=NOW)
-    other = replace(TOLVAN, personal_identity_number="19850709-9805")
+    app.assign_apartment(tolvan_into(apartment_id))
+    other = tolvan_into(apartment_id, "19850709-9805")
 
     with pytest.raises(ApartmentOccupied):
-        app.assign_apartment(apartment_id, other, now=NOW)
+        app.assign_apartment(other)
 
     assert app.get_apartment(apartment_id).version == 2
     assert app.recorder.max_notification_id() == 2
 
 
 def test_a_wrong_check_digit_refuses_the_assignment(app: PlacementsApp, apartment_id: UUID) -> None:
-    wrong = replace(TOLVAN, personal_identity_number="19121212-1213")
+    wrong = tolvan_into(apartment_id, "19121212-1213")
 
     with pytest.raises(InvalidIdentityNumber):
-        app.assign_apartment(apartment_id, wrong, now=NOW)
+        app.assign_apartment(wrong)
 
     assert not app.get_apartment(apartment_id).is_occupied
 
 
 def test_assigning_an_unknown_apartment_is_not_found(app: PlacementsApp) -> None:
     with pytest.raises(NotFound):
-        app.assign_apartment(uuid4(), TOLVAN, now=NOW)
+        app.assign_apartment(tolvan_into(uuid4()))
 
 
 def test_destroying_the_residents_key_destroys_their_number_but_not_the_apartments_data(
     app: PlacementsApp, apartment_id: UUID
 ) -> None:
-    app.assign_apartment(apartment_id, TOLVAN, now=NOW)
+    app.assign_apartment(tolvan_into(apartment_id))
 
     app.keystore.destroy(person_subject_id(pseudonym("191212121212", KEY)))
 
@@ -104,3 +109,14 @@ def test_destroying_the_residents_key_destroys_their_number_but_not_the_apartmen
     assert isinstance(added, Apartment.Added)
     assert added.address == "Gatan 1, 1 tr"
     assert isinstance(assigned, Redacted)
+
+
+def test_assigning_an_apartment_to_a_weeded_person_is_refused_as_gone(
+    app: PlacementsApp, apartment_id: UUID
+) -> None:
+    app.keystore.destroy(person_subject_id(pseudonym("191212121212", KEY)))
+
+    with pytest.raises(Gone):
+        app.assign_apartment(tolvan_into(apartment_id))
+
+    assert not app.get_apartment(apartment_id).is_occupied

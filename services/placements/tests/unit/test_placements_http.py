@@ -6,6 +6,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tak_placements.domain.apartment import person_subject_id
+from tak_platform.identity import pseudonym
+
+from .conftest import KEY
+
 APARTMENT: dict[str, Any] = {
     "kind": "trial",
     "address": "Gatan 1, 1 tr",
@@ -115,3 +120,13 @@ def test_an_unknown_apartment_is_404(client: TestClient) -> None:
 
     assert client.get(f"/api/apartments/{unknown}").status_code == 404
     assert client.post(f"/api/apartments/{unknown}/assignments", json=TOLVAN).status_code == 404
+
+
+def test_assigning_an_apartment_to_a_weeded_person_is_410(client: TestClient) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    services.app.keystore.destroy(person_subject_id(pseudonym("191212121212", KEY)))
+
+    response = client.post(f"/api/apartments/{add(client)}/assignments", json=TOLVAN)
+
+    assert response.status_code == 410
+    assert response.json()["detail"][0]["type"] == "SubjectWeededError"

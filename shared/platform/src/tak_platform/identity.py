@@ -14,14 +14,17 @@ import random
 import re
 from datetime import date
 
+from tak_platform.errors import Invalid
+
 _FORM = re.compile(r"^(\d{2})?(\d{6})[-+]?(\d{4})$")
 API_PATTERN = r"^(\d{2})?\d{6}[-+ ]?\d{4}$"
 """The forms an API takes (its OpenAPI ``pattern``): 10 or 12 digits, a ``-``, ``+`` or space."""
 API_MAX_LENGTH = 13
 
 
-class InvalidIdentityNumber(ValueError):
-    """A personal identity number that is malformed or whose check digit is wrong."""
+class InvalidIdentityNumber(Invalid):
+    """A personal identity number that is malformed or whose check digit is wrong; ``field``
+    names where the command carries it."""
 
 
 def luhn_digit(nine: str) -> int:
@@ -33,17 +36,22 @@ def luhn_digit(nine: str) -> int:
     return (10 - total % 10) % 10
 
 
-def normalise(number: str, *, today: date) -> str:
+def normalise(number: str, *, today: date, field: str = "personal_identity_number") -> str:
     """The 12-digit form ``YYYYMMDDNNNC``; raises ``InvalidIdentityNumber`` with the reason."""
     match = _FORM.match(number.strip().replace(" ", ""))
     if not match:
-        raise InvalidIdentityNumber("write it as YYYYMMDD-NNNN (12 digits) or YYMMDD-NNNN")
+        raise _invalid("write it as YYYYMMDD-NNNN (12 digits) or YYMMDD-NNNN", field)
     century, body, tail = match.groups()
     if luhn_digit(body + tail[:3]) != int(tail[3]):
-        raise InvalidIdentityNumber("the check digit (last digit) is wrong: check the number")
+        raise _invalid("the check digit (last digit) is wrong: check the number", field)
     full = (century or _century(body, plus="+" in number, today=today)) + body + tail
-    _check_date(full)
+    if not _is_birth_date(full):
+        raise _invalid("its first digits are not a valid date of birth", field)
     return full
+
+
+def _invalid(reason: str, field: str) -> InvalidIdentityNumber:
+    return InvalidIdentityNumber(reason, field=field, fix="check the number on the ID document")
 
 
 def _century(body: str, *, plus: bool, today: date) -> str:
@@ -52,13 +60,15 @@ def _century(body: str, *, plus: bool, today: date) -> str:
     return str(candidate // 100 if candidate <= year else candidate // 100 - 1)
 
 
-def _check_date(full: str) -> None:
+def _is_birth_date(full: str) -> bool:
+    """Coordination numbers (*samordningsnummer*) add 60 to the day."""
     day = int(full[6:8])
     day = day - 60 if day > 60 else day
     try:
         date(int(full[:4]), int(full[4:6]), day)
     except ValueError:
-        raise InvalidIdentityNumber("its first digits are not a valid date of birth") from None
+        return False
+    return True
 
 
 def pseudonym(number_12: str, city_key: str) -> str:

@@ -20,12 +20,16 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.postgres import PostgresDatastore
 
+from tak_platform.errors import Gone
 
-class SubjectWeededError(Exception):
+
+class SubjectWeededError(Gone):
     """A write for a data subject whose key was destroyed: the record has been weeded."""
 
     def __init__(self, subject_id: UUID) -> None:
-        super().__init__(f"data subject {subject_id} has been weeded; nothing more can be written")
+        super().__init__(
+            f"data subject {subject_id} has been weeded; nothing more can be written about them"
+        )
         self.subject_id = subject_id
 
 

@@ -1,23 +1,17 @@
-"""The rules a case refuses to break; each says what was wrong and how to fix it."""
+"""The rules a case refuses to break; each says what was wrong, in which field of the command,
+and how to fix it. Of the kinds in ``tak_platform.errors``: ``Invalid``, the command itself is
+wrong; ``Conflict``, the case's state forbids it now; ``NotFound``, it names something the case
+does not have."""
 
 from __future__ import annotations
 
 from datetime import date
 from uuid import UUID
 
-
-class CaseRuleError(Exception):
-    """A refused command. ``conflict``: the case's state forbids it now (409); otherwise the
-    request itself is wrong (422). ``field`` names the request field, ``fix`` the remedy."""
-
-    conflict = False
-
-    def __init__(self, message: str, *, field: str | None = None, fix: str | None = None):
-        super().__init__(message)
-        self.message, self.field, self.fix = message, field, fix
+from tak_platform.errors import Conflict, Invalid, NotFound
 
 
-class EvictionDateBeforeRegistration(CaseRuleError):
+class EvictionDateBeforeRegistration(Invalid):
     def __init__(
         self, eviction_date: date, registered_on: date, field: str = "signal.eviction_date"
     ) -> None:
@@ -28,7 +22,7 @@ class EvictionDateBeforeRegistration(CaseRuleError):
         )
 
 
-class NotYetHappened(CaseRuleError):
+class NotYetHappened(Invalid):
     """A step is a fact: it is recorded when it has happened, not planned ahead."""
 
     def __init__(self, field: str, on: date) -> None:
@@ -39,7 +33,7 @@ class NotYetHappened(CaseRuleError):
         )
 
 
-class MissingEvictionDate(CaseRuleError):
+class MissingEvictionDate(Invalid):
     def __init__(self, decision: str) -> None:
         super().__init__(
             f"{decision} needs the eviction date",
@@ -48,9 +42,7 @@ class MissingEvictionDate(CaseRuleError):
         )
 
 
-class CaseAlreadyClosed(CaseRuleError):
-    conflict = True
-
+class CaseAlreadyClosed(Conflict):
     def __init__(self, case_id: UUID, outcome: str) -> None:
         super().__init__(
             f"case {case_id} is already closed ({outcome})",
@@ -59,18 +51,14 @@ class CaseAlreadyClosed(CaseRuleError):
         )
 
 
-class CaseStillOpen(CaseRuleError):
-    conflict = True
-
+class CaseStillOpen(Conflict):
     def __init__(self, what: str) -> None:
         super().__init__(
             f"not possible while the case is open: {what}", fix="record the execution first"
         )
 
 
-class NothingToResolve(CaseRuleError):
-    conflict = True
-
+class NothingToResolve(NotFound):
     def __init__(self, request_id: UUID) -> None:
         super().__init__(
             f"no emergency apartment request {request_id} on this case", field="request_id"

@@ -1,32 +1,24 @@
-"""What every step on a case shares: If-Match, Idempotency-Key, the answer."""
+"""What every step on a case shares: the case the path names, who records the step and when,
+``If-Match``, ``Idempotency-Key``, and the answer, which a retry gets again from its receipt."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import Header
-from fastapi.responses import JSONResponse
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_evictions.dependencies import Container
-from tak_evictions.domain.eviction_case import EvictionCase
-from tak_platform.bounds import MAX_KEY_LENGTH
-from tak_platform.errors import Invalid
-from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_evictions.application import EvictionsApp
+from tak_evictions.commands import CaseStep
+from tak_evictions.dependencies import Call
+from tak_platform.dependencies import ServiceCall
+from tak_platform.http import ExpectedVersion
+from tak_platform.idempotency import Receipt
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        max_length=40,
-        description="The case version the step is based on; a stale one is refused with 409.",
-    ),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(max_length=MAX_KEY_LENGTH, description="Retries with the same key are answered once."),
-]
+C = TypeVar("C")
 
 
 class StepIn(BaseModel):
@@ -39,43 +31,35 @@ class StepOut(BaseModel):
     version: int = Field(description="The case's version after the step.")
     position: int = Field(description="The step's position in the service's log.")
 
-
-def record_step(
-    container: Container,
-    case_id: UUID,
-    body: StepIn,
-    if_match: str | None,
-    idempotency_key: str | None,
-    action: Callable[[EvictionCase], object],
-) -> JSONResponse:
-    """Apply ``action`` to the case and answer 201 with its new version and position."""
-    receipt = run_idempotent(
-        container.idempotency,
-        idempotency_key,
-        fingerprint(f"{type(body).__name__}/{case_id}", body.model_dump(mode="json")),
-        lambda: container.app.step(case_id, action, expected_version=_version(if_match)),
-    )
-    return step_answer(case_id, receipt)
+    @classmethod
+    def of(cls, case_id: UUID, receipt: Receipt) -> StepOut:
+        """The answer to a step, first time and on a replay alike."""
+        return cls(case_id=case_id, version=receipt.version_of(case_id), position=receipt.position)
 
 
-def step_answer(case_id: UUID, receipt: Receipt) -> JSONResponse:
-    """The answer to a step, first time and on a replay alike."""
-    out = {
-        "case_id": str(case_id),
-        "version": receipt.version_of(case_id),
-        "position": receipt.position,
-    }
-    return JSONResponse(out, status_code=201)
+@dataclass(frozen=True)
+class StepCall:
+    """A step on the case the path names, on its way to the service layer."""
+
+    call: ServiceCall[EvictionsApp]
+    case_id: UUID
+    expected_version: int | None
+
+    @property
+    def app(self) -> EvictionsApp:
+        return self.call.app
+
+    def on(self, body: StepIn) -> CaseStep:
+        """The case, who records the step, now, and the version ``If-Match`` names."""
+        return CaseStep(self.case_id, body.recorded_by, self.call.now, self.expected_version)
+
+    def record(self, use_case: Callable[[C], object], command: C) -> StepOut:
+        return StepOut.of(self.case_id, self.call.run(use_case, command))
 
 
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError:
-        raise Invalid(
-            f"If-Match {if_match!r} is not a case version",
-            field="If-Match",
-            fix="send the version number from the case, e.g. If-Match: 3",
-        ) from None
+def step_call(case_id: UUID, call: Call, expected_version: ExpectedVersion) -> StepCall:
+    return StepCall(call, case_id, expected_version)
+
+
+Step = Annotated[StepCall, Depends(step_call)]
+"""What a step route asks for: ``step.record(step.app.<use case>, body.command(step.on(body)))``."""

@@ -12,6 +12,8 @@ from typing import ClassVar
 
 from eventsourcing.domain import Aggregate
 
+from tak_platform.errors import Invalid
+
 SITUATIONS = range(1, 5)
 """Socialstyrelsen's four homelessness situations (docs/domain.md)."""
 
@@ -100,6 +102,10 @@ class Person(Aggregate):
         )
 
 
-class UnknownSituation(ValueError):
+class UnknownSituation(Invalid):
     def __init__(self, situation: int) -> None:
-        super().__init__(f"situation {situation} is not one of Socialstyrelsen's 1–4")
+        super().__init__(
+            f"situation {situation} is not one of Socialstyrelsen's 1–4",
+            field="situation",
+            fix="give the situation as a number from 1 to 4, or leave it out",
+        )

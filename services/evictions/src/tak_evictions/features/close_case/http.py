@@ -8,16 +8,20 @@ open until an alternative is recorded.
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_evictions.dependencies import Container
-from tak_evictions.domain.eviction_case import EvictionCase
+from tak_evictions.commands import (
+    CaseStep,
+    CloseAsMoved,
+    CloseAsPrevented,
+    CloseCase,
+    RecordExecution,
+    RecordHousingAlternative,
+)
 from tak_evictions.domain.values import AlternativeKind, HousingAlternative, MovedTo, PreventedHow
-from tak_evictions.features.steps import IdempotencyKey, IfMatch, StepIn, StepOut, record_step
+from tak_evictions.features.steps import Step, StepIn, StepOut
 from tak_platform.fields import Day, Whole
 from tak_platform.problems import problems
 
@@ -43,11 +47,17 @@ class PreventedIn(StepIn):
         "application rejected or withdrawn."
     )
 
+    def command(self, step: CaseStep) -> CloseCase:
+        return CloseAsPrevented(step, self.how, self.on)
+
 
 class MovedIn(StepIn):
     outcome: Literal["moved"]
     on: Day
     moved_to: MovedTo
+
+    def command(self, step: CaseStep) -> CloseCase:
+        return CloseAsMoved(step, self.moved_to, self.on)
 
 
 class ExecutedIn(StepIn):
@@ -65,67 +75,32 @@ class ExecutedIn(StepIn):
         default=None, description="The housing alternative given, if any."
     )
 
+    def command(self, step: CaseStep) -> CloseCase:
+        alternative = self.alternative.value() if self.alternative else None
+        return RecordExecution(
+            step, self.on, self.children_registered, self.children_not_registered, alternative
+        )
+
 
 ClosureIn = Annotated[PreventedIn | MovedIn | ExecutedIn, Field(discriminator="outcome")]
 
 
-@router.post(
-    "/closure",
-    status_code=201,
-    response_model=StepOut,
-    summary="Close the case as prevented, moved or executed",
-)
-def close_case(
-    case_id: UUID,
-    body: ClosureIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now, by = container.now(), body.recorded_by
-
-    def close(case: EvictionCase) -> None:
-        if isinstance(body, PreventedIn):
-            case.close_as_prevented(body.how, body.on, recorded_by=by, now=now)
-        elif isinstance(body, MovedIn):
-            case.close_as_moved(body.moved_to, body.on, recorded_by=by, now=now)
-        else:
-            alternative = body.alternative.value() if body.alternative else None
-            case.record_execution(
-                body.on,
-                body.children_registered,
-                body.children_not_registered,
-                alternative,
-                recorded_by=by,
-                now=now,
-            )
-
-    return record_step(container, case_id, body, if_match, idempotency_key, close)
+@router.post("/closure", status_code=201, summary="Close the case as prevented, moved or executed")
+def close_case(body: ClosureIn, step: Step) -> StepOut:
+    return step.record(step.app.close_case, body.command(step.on(body)))
 
 
 class HousingAlternativeIn(StepIn):
     alternative: AlternativeIn
 
+    def command(self, step: CaseStep) -> RecordHousingAlternative:
+        return RecordHousingAlternative(step, self.alternative.value())
+
 
 @router.post(
     "/housing-alternative",
     status_code=201,
-    response_model=StepOut,
     summary="Record the housing alternative given after an eviction",
 )
-def record_housing_alternative(
-    case_id: UUID,
-    body: HousingAlternativeIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now, alternative = container.now(), body.alternative.value()
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.record_housing_alternative(alternative, recorded_by=body.recorded_by, now=now),
-    )
+def record_housing_alternative(body: HousingAlternativeIn, step: Step) -> StepOut:
+    return step.record(step.app.record_housing_alternative, body.command(step.on(body)))

@@ -25,9 +25,9 @@ from nats.aio.client import Client
 from tak_contracts.envelope import EnvelopeError, from_nats
 from tak_contracts.events.placements import ApartmentAssigned
 from tak_evictions.application import EvictionsApp
-from tak_evictions.domain.errors import CaseRuleError
+from tak_evictions.commands import RecordEmergencyApartment
 from tak_evictions.settings import EvictionsSettings
-from tak_platform.errors import Conflict, Gone, NotFound
+from tak_platform.errors import Conflict, TakError
 from tak_platform.runtime import Worker
 
 log = logging.getLogger(__name__)
@@ -66,13 +66,8 @@ async def record_assignment(
     case_id = await asyncio.to_thread(app.case_for_emergency_request, assigned.request_id)
     if case_id is None:
         return Outcome.NOT_OURS
-    step = await asyncio.to_thread(
-        app.emergency_apartment_assigned,
-        case_id,
-        assigned.request_id,
-        assigned.assigned_on,
-        now=now,
-    )
+    command = RecordEmergencyApartment(case_id, assigned.request_id, assigned.assigned_on, now)
+    step = await asyncio.to_thread(app.record_emergency_apartment, command)
     return Outcome.RECORDED if step is not None else Outcome.ALREADY_RECORDED
 
 
@@ -113,7 +108,7 @@ async def _settle(
     except Conflict:  # the case changed meanwhile: read it again shortly
         await message.nack(delay=RETRY_AFTER_CONFLICT_SECONDS)
         return
-    except (CaseRuleError, NotFound, Gone) as exc:  # the case cannot take it: never will
+    except TakError as exc:  # the case cannot take it: never will
         log.warning("assignment for request %s not recorded: %s", assigned.request_id, exc)
         await message.ack()
         return

@@ -7,19 +7,18 @@ says which.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from datetime import datetime
 from uuid import UUID
 
-from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_evictions.application import Registration
-from tak_evictions.dependencies import Container
+from tak_evictions.application import Outcome
+from tak_evictions.commands import RegisterThreat
+from tak_evictions.dependencies import Call
 from tak_evictions.domain.values import Child, Household, Signal, SignalKind, Tenant
-from tak_platform.bounds import MAX_KEY_LENGTH
 from tak_platform.fields import Day, Flag, Kronor, Whole
-from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt
 from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
 from tak_platform.problems import problems
 
@@ -89,7 +88,7 @@ class RegisterThreatIn(Strict):
     )
     is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
-    def registration(self) -> Registration:
+    def command(self, now: datetime) -> RegisterThreat:
         household = Household(
             Tenant(**self.tenant.model_dump()),
             self.address,
@@ -98,55 +97,43 @@ class RegisterThreatIn(Strict):
             self.adults,
             tuple(Child(**c.model_dump()) for c in self.children),
         )
-        return Registration(
+        return RegisterThreat(
             household,
             self.signal.value(),
             self.coordinator or self.registered_by,
             self.registered_by,
+            now,
             self.is_test_data,
         )
 
 
 class RegisteredOut(BaseModel):
     case_id: UUID
-    outcome: Literal["opened", "added_to_open_case", "reopened"] = Field(
+    outcome: Outcome = Field(
         description="A new case, the signal added to the household's open case, or the "
         "household's closed case reopened."
     )
     version: int = Field(description="The case's version; send it as If-Match with a step.")
     position: int = Field(description="The event's position in the service's log.")
 
+    @classmethod
+    def of(cls, receipt: Receipt, response: Response) -> RegisteredOut:
+        """The answer to a signal, first time and on a replay alike: 201 for a new case."""
+        case_id, outcome = receipt.facts["case_id"], receipt.facts["outcome"]
+        response.status_code = 201 if outcome == "opened" else 200
+        version = receipt.version_of(case_id)
+        return cls(case_id=case_id, outcome=outcome, version=version, position=receipt.position)
+
 
 @router.post(
     "",
     status_code=201,
-    response_model=RegisteredOut,
     responses={
         200: {"model": RegisteredOut, "description": "Added to or reopened the household's case"}
     },
     summary="Register an eviction threat from a signal",
 )
-def register_threat(
-    body: RegisterThreatIn,
-    container: Container,
-    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
-) -> Any:
-    receipt = run_idempotent(
-        container.idempotency,
-        idempotency_key,
-        fingerprint("register_threat", body.model_dump(mode="json")),
-        lambda: container.app.register_threat(body.registration(), now=container.now()),
+def register_threat(body: RegisterThreatIn, call: Call) -> RegisteredOut:
+    return RegisteredOut.of(
+        call.run(call.app.register_threat, body.command(call.now)), call.response
     )
-    return registered(receipt)
-
-
-def registered(receipt: Receipt) -> JSONResponse:
-    """The answer to a signal, first time and on a replay alike."""
-    case_id, outcome = receipt.facts["case_id"], receipt.facts["outcome"]
-    out = {
-        "case_id": case_id,
-        "outcome": outcome,
-        "version": receipt.version_of(case_id),
-        "position": receipt.position,
-    }
-    return JSONResponse(out, status_code=201 if outcome == "opened" else 200)

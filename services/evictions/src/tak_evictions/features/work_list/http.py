@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from tak_evictions.dependencies import Container
 from tak_evictions.projections.work_list import WorkListReadModel, work_list
 from tak_platform.bounds import MAX_PAGE, MAX_POSITION
-from tak_platform.errors import TakError
+from tak_platform.errors import Unavailable
 from tak_platform.problems import problems
 
 router = APIRouter(
@@ -34,8 +34,8 @@ router = APIRouter(
 READ_YOUR_WRITES_SECONDS = 5.0
 
 
-class WorkListUnavailable(TakError):
-    status = 503
+class WorkListUnavailable(Unavailable):
+    """Not yet (the list has not caught up), or not here (an instance without PostgreSQL)."""
 
 
 class WorkListItem(BaseModel):

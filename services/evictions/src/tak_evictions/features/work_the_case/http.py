@@ -3,13 +3,19 @@ Enforcement Authority's decisions, notes. Each is a fact from the field and is r
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from tak_evictions.dependencies import Container
+from tak_evictions.commands import (
+    AgreeRepaymentPlan,
+    AttemptContact,
+    CaseStep,
+    ConcludeCounselling,
+    ContactLandlord,
+    RecordEnforcementDecision,
+    ReferToCounselling,
+    WriteNote,
+)
 from tak_evictions.domain.values import (
     ContactAttempt,
     ContactChannel,
@@ -17,7 +23,7 @@ from tak_evictions.domain.values import (
     EnforcementDecision,
     RepaymentPlan,
 )
-from tak_evictions.features.steps import IdempotencyKey, IfMatch, StepIn, StepOut, record_step
+from tak_evictions.features.steps import Step, StepIn, StepOut
 from tak_platform.fields import Day, Flag, PositiveKronor, Whole
 from tak_platform.problems import problems
 
@@ -31,85 +37,40 @@ class ContactAttemptIn(StepIn):
     on: Day
     reached: Flag = Field(description="Whether someone in the household was reached.")
 
+    def command(self, step: CaseStep) -> AttemptContact:
+        return AttemptContact(step, ContactAttempt(self.channel, self.on, self.reached))
 
-@router.post(
-    "/contact-attempts", summary="Record a contact attempt", status_code=201, response_model=StepOut
-)
-def attempt_contact(
-    case_id: UUID,
-    body: ContactAttemptIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now, attempt = container.now(), ContactAttempt(body.channel, body.on, body.reached)
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.attempt_contact(attempt, recorded_by=body.recorded_by, now=now),
-    )
+
+@router.post("/contact-attempts", summary="Record a contact attempt", status_code=201)
+def attempt_contact(body: ContactAttemptIn, step: Step) -> StepOut:
+    return step.record(step.app.attempt_contact, body.command(step.on(body)))
 
 
 class CounsellingReferralIn(StepIn):
     on: Day = Field(description="The day of the referral to budget and debt counselling.")
 
+    def command(self, step: CaseStep) -> ReferToCounselling:
+        return ReferToCounselling(step, self.on)
+
 
 @router.post(
-    "/counselling-referrals",
-    summary="Refer to budget and debt counselling",
-    status_code=201,
-    response_model=StepOut,
+    "/counselling-referrals", summary="Refer to budget and debt counselling", status_code=201
 )
-def refer_to_counselling(
-    case_id: UUID,
-    body: CounsellingReferralIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now = container.now()
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.refer_to_counselling(body.on, recorded_by=body.recorded_by, now=now),
-    )
+def refer_to_counselling(body: CounsellingReferralIn, step: Step) -> StepOut:
+    return step.record(step.app.refer_to_counselling, body.command(step.on(body)))
 
 
 class CounsellingOutcomeIn(StepIn):
     outcome: CounsellingOutcome
     on: Day
 
+    def command(self, step: CaseStep) -> ConcludeCounselling:
+        return ConcludeCounselling(step, self.outcome, self.on)
 
-@router.post(
-    "/counselling-outcomes",
-    summary="Record what counselling came to",
-    status_code=201,
-    response_model=StepOut,
-)
-def conclude_counselling(
-    case_id: UUID,
-    body: CounsellingOutcomeIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now = container.now()
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.conclude_counselling(
-            body.outcome, body.on, recorded_by=body.recorded_by, now=now
-        ),
-    )
+
+@router.post("/counselling-outcomes", summary="Record what counselling came to", status_code=201)
+def conclude_counselling(body: CounsellingOutcomeIn, step: Step) -> StepOut:
+    return step.record(step.app.conclude_counselling, body.command(step.on(body)))
 
 
 class RepaymentPlanIn(StepIn):
@@ -117,58 +78,30 @@ class RepaymentPlanIn(StepIn):
     instalments: Whole = Field(ge=1, le=120)
     agreed_on: Day
 
+    def command(self, step: CaseStep) -> AgreeRepaymentPlan:
+        return AgreeRepaymentPlan(
+            step, RepaymentPlan(self.amount, self.instalments, self.agreed_on)
+        )
+
 
 @router.post(
-    "/repayment-plans",
-    summary="Record a repayment plan agreed with the landlord",
-    status_code=201,
-    response_model=StepOut,
+    "/repayment-plans", summary="Record a repayment plan agreed with the landlord", status_code=201
 )
-def agree_repayment_plan(
-    case_id: UUID,
-    body: RepaymentPlanIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now, plan = container.now(), RepaymentPlan(body.amount, body.instalments, body.agreed_on)
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.agree_repayment_plan(plan, recorded_by=body.recorded_by, now=now),
-    )
+def agree_repayment_plan(body: RepaymentPlanIn, step: Step) -> StepOut:
+    return step.record(step.app.agree_repayment_plan, body.command(step.on(body)))
 
 
 class LandlordContactIn(StepIn):
     on: Day
     summary: str = Field(min_length=1, max_length=4000, description="What was said.")
 
+    def command(self, step: CaseStep) -> ContactLandlord:
+        return ContactLandlord(step, self.on, self.summary)
 
-@router.post(
-    "/landlord-contacts",
-    summary="Record a contact with the landlord",
-    status_code=201,
-    response_model=StepOut,
-)
-def contact_landlord(
-    case_id: UUID,
-    body: LandlordContactIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now = container.now()
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.contact_landlord(body.on, body.summary, recorded_by=body.recorded_by, now=now),
-    )
+
+@router.post("/landlord-contacts", summary="Record a contact with the landlord", status_code=201)
+def contact_landlord(body: LandlordContactIn, step: Step) -> StepOut:
+    return step.record(step.app.contact_landlord, body.command(step.on(body)))
 
 
 class EnforcementDecisionIn(StepIn):
@@ -180,55 +113,26 @@ class EnforcementDecisionIn(StepIn):
         default=None, description="Required when a date is set or moved."
     )
 
+    def command(self, step: CaseStep) -> RecordEnforcementDecision:
+        return RecordEnforcementDecision(step, self.decision, self.decided_on, self.eviction_date)
+
 
 @router.post(
     "/enforcement-decisions",
     summary="Record a decision of the Enforcement Authority",
     status_code=201,
-    response_model=StepOut,
 )
-def record_enforcement_decision(
-    case_id: UUID,
-    body: EnforcementDecisionIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now = container.now()
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.record_enforcement_decision(
-            body.decision,
-            body.decided_on,
-            body.eviction_date,
-            recorded_by=body.recorded_by,
-            now=now,
-        ),
-    )
+def record_enforcement_decision(body: EnforcementDecisionIn, step: Step) -> StepOut:
+    return step.record(step.app.record_enforcement_decision, body.command(step.on(body)))
 
 
 class NoteIn(StepIn):
     text: str = Field(min_length=1, max_length=20_000)
 
+    def command(self, step: CaseStep) -> WriteNote:
+        return WriteNote(step, self.text)
 
-@router.post("/notes", summary="Write a note in the case", status_code=201, response_model=StepOut)
-def write_note(
-    case_id: UUID,
-    body: NoteIn,
-    container: Container,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    now = container.now()
-    return record_step(
-        container,
-        case_id,
-        body,
-        if_match,
-        idempotency_key,
-        lambda c: c.write_note(body.text, recorded_by=body.recorded_by, now=now),
-    )
+
+@router.post("/notes", summary="Write a note in the case", status_code=201)
+def write_note(body: NoteIn, step: Step) -> StepOut:
+    return step.record(step.app.write_note, body.command(step.on(body)))

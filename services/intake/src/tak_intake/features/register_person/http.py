@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
 from uuid import UUID
 
-from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from tak_contracts.events.intake import Gender, TargetGroup
 from tak_intake.application import RegisterPerson
-from tak_intake.dependencies import Container
-from tak_platform.bounds import MAX_KEY_LENGTH
+from tak_intake.dependencies import Call
 from tak_platform.fields import Flag, Whole
-from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt
 from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
@@ -49,7 +47,7 @@ class RegisterPersonIn(BaseModel):
     )
     is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
-    def command(self) -> RegisterPerson:
+    def command(self, now: datetime) -> RegisterPerson:
         return RegisterPerson(
             name=self.name,
             personal_identity_number=self.personal_identity_number,
@@ -57,6 +55,7 @@ class RegisterPersonIn(BaseModel):
             target_groups=self.target_groups,
             situation=self.situation,
             registered_by=self.registered_by,
+            now=now,
             is_test_data=self.is_test_data,
         )
 
@@ -65,23 +64,12 @@ class PersonRegisteredOut(BaseModel):
     person_id: UUID
     position: int = Field(description="The event's position in the service's log.")
 
-
-@router.post("", status_code=201, response_model=PersonRegisteredOut, summary="Register a person")
-def register_person(
-    body: RegisterPersonIn,
-    container: Container,
-    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
-) -> Any:
-    receipt = run_idempotent(
-        container.idempotency,
-        idempotency_key,
-        fingerprint("register_person", body.model_dump(mode="json")),
-        lambda: container.app.register_person(body.command(), now=container.now()),
-    )
-    return registered(receipt)
+    @classmethod
+    def of(cls, receipt: Receipt) -> PersonRegisteredOut:
+        """The answer, first time and on a replay alike."""
+        return cls(person_id=receipt.facts["person_id"], position=receipt.position)
 
 
-def registered(receipt: Receipt) -> JSONResponse:
-    """The answer, first time and on a replay alike."""
-    out = {"person_id": receipt.facts["person_id"], "position": receipt.position}
-    return JSONResponse(out, status_code=201)
+@router.post("", status_code=201, summary="Register a person")
+def register_person(body: RegisterPersonIn, call: Call) -> PersonRegisteredOut:
+    return PersonRegisteredOut.of(call.run(call.app.register_person, body.command(call.now)))

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
 from uuid import UUID
 
-from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from tak_contracts.events.placements import ApartmentKind
 from tak_placements.application import AddApartment
-from tak_placements.dependencies import Container
-from tak_platform.bounds import MAX_KEY_LENGTH
+from tak_placements.dependencies import Call
 from tak_platform.fields import Flag
-from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.idempotency import Receipt
 
 router = APIRouter(prefix="/api/apartments", tags=["apartments"])
 
@@ -35,11 +33,12 @@ class AddApartmentIn(BaseModel):
     )
     is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
-    def command(self) -> AddApartment:
+    def command(self, now: datetime) -> AddApartment:
         return AddApartment(
             kind=self.kind,
             address=self.address,
             added_by=self.added_by,
+            now=now,
             is_test_data=self.is_test_data,
         )
 
@@ -48,23 +47,12 @@ class ApartmentAddedOut(BaseModel):
     apartment_id: UUID
     position: int = Field(description="The event's position in the service's log.")
 
-
-@router.post("", status_code=201, response_model=ApartmentAddedOut, summary="Add an apartment")
-def add_apartment(
-    body: AddApartmentIn,
-    container: Container,
-    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
-) -> Any:
-    receipt = run_idempotent(
-        container.idempotency,
-        idempotency_key,
-        fingerprint("add_apartment", body.model_dump(mode="json")),
-        lambda: container.app.add_apartment(body.command(), now=container.now()),
-    )
-    return added(receipt)
+    @classmethod
+    def of(cls, receipt: Receipt) -> ApartmentAddedOut:
+        """The answer, first time and on a replay alike."""
+        return cls(apartment_id=receipt.facts["apartment_id"], position=receipt.position)
 
 
-def added(receipt: Receipt) -> JSONResponse:
-    """The answer, first time and on a replay alike."""
-    out = {"apartment_id": receipt.facts["apartment_id"], "position": receipt.position}
-    return JSONResponse(out, status_code=201)
+@router.post("", status_code=201, summary="Add an apartment")
+def add_apartment(body: AddApartmentIn, call: Call) -> ApartmentAddedOut:
+    return ApartmentAddedOut.of(call.run(call.app.add_apartment, body.command(call.now)))

@@ -3,7 +3,8 @@
 A number is ``YYYYMMDD-NNNC`` (10- or 12-digit forms accepted); ``C`` is the Luhn check digit
 over ``YYMMDDNNN``. Coordination numbers (*samordningsnummer*) add 60 to the day. The
 pseudonym is an HMAC-SHA256 of the 12-digit form under the city key: the same person is the
-same pseudonym in every district, and nobody without the key can reverse it (DESIGN.md §4).
+same pseudonym in every district, and nobody without the key can reverse it
+(docs/architecture.md, the stream and the envelope).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Keys per data subject (person or household), kept in the service's own database.
 
-Destroying a subject's key is how its record is weeded (crypto-shredding, DESIGN.md §2, §7).
-The key row stays with a NULL key, so a write for a weeded subject fails instead of silently
-creating a new key. Key bytes remain in PostgreSQL's WAL and in backups until their retention
-ends; a key-encryption key (KEK) outside the database keeps them out of dumps.
+Destroying a subject's key is how its record is weeded (crypto-shredding; docs/architecture.md,
+write side). The key row stays with a NULL key, so a write for a weeded subject fails instead of
+silently creating a new key. Key bytes remain in PostgreSQL's WAL and in backups until their
+retention ends; a key-encryption key (KEK) outside the database keeps them out of dumps
+(docs/operations.md, what weeding leaves behind).
 """
 
 from __future__ import annotations

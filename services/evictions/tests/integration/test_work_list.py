@@ -285,7 +285,7 @@ def test_the_work_list_over_http_includes_the_write_it_was_asked_to_wait_for(
 def test_waiting_for_a_write_that_never_comes_answers_503(client: TestClient) -> None:
     answer = client.get("/api/work-list", params={"after": 10_000})
     assert answer.status_code == 503
-    assert answer.json()["detail"][0]["loc"] == ["after"]
+    assert answer.json()["detail"][0]["loc"] == ["query", "after"]
 
 
 def test_a_parked_case_shows_on_health_without_the_name_and_the_list_goes_on(

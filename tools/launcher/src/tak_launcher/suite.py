@@ -1,4 +1,4 @@
-"""``tak up``: the whole suite on one machine, in the foreground, until Ctrl-C (DESIGN.md §6).
+"""``tak up``: the whole suite on one machine, in the foreground, until Ctrl-C (docs/operations.md).
 
 Everything lives in one data folder: the servers' data, each child's log, the PIDs of every
 child (so the next start stops what a crashed run left behind) and the suite's state for

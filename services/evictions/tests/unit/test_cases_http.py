@@ -150,6 +150,7 @@ def test_closing_a_closed_case_is_a_409_and_changes_nothing(client: TestClient) 
     before = events(client)
     again = client.post(f"/api/cases/{case_id}/closure", json=close)
     assert again.status_code == 409 and "already closed" in again.json()["detail"][0]["msg"]
+    assert error_at(again) == ["path", "case_id"]
     assert events(client) == before
 
 
@@ -158,7 +159,7 @@ def test_a_step_on_an_unknown_case_is_a_404(client: TestClient) -> None:
         "/api/cases/00000000-0000-0000-0000-000000000000/notes",
         json={"text": "x", "recorded_by": "bo1"},
     )
-    assert answer.status_code == 404
+    assert answer.status_code == 404 and error_at(answer) == ["path", "case_id"]
 
 
 def test_a_step_on_a_stale_version_is_a_409(client: TestClient) -> None:
@@ -263,5 +264,6 @@ def test_an_eviction_date_set_before_the_registration_is_a_422(client: TestClien
     assert answer.status_code == 422 and error_at(answer) == ["body", "eviction_date"]
 
 
-def test_a_version_the_case_never_had_is_a_404(client: TestClient) -> None:
-    assert client.get(f"/api/cases/{opened(client)}", params={"version": 99}).status_code == 404
+def test_a_version_the_case_never_had_is_a_404_naming_the_query(client: TestClient) -> None:
+    answer = client.get(f"/api/cases/{opened(client)}", params={"version": 99})
+    assert answer.status_code == 404 and error_at(answer) == ["query", "version"]

@@ -69,6 +69,7 @@ def test_assigning_an_occupied_apartment_is_409(client: TestClient) -> None:
     assert response.status_code == 409
     (error,) = response.json()["detail"]
     assert "occupied" in error["msg"]
+    assert error["loc"] == ["path", "apartment_id"]
     assert error["fix"]
 
 

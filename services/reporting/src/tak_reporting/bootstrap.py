@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
 from fastapi import FastAPI
 from nats.js.errors import Error as JetStreamError
 
-from tak_platform.database import create_database
+from tak_platform.database import create_database, database_url
 from tak_platform.health import Progress
 from tak_platform.http import create_service_app
 from tak_platform.runtime import Runtime
 from tak_reporting.consumer import StreamReader, consumer_worker
-from tak_reporting.features.http import router
+from tak_reporting.features.dead_letters.http import router as dead_letters_router
+from tak_reporting.features.event_counts.http import router as event_counts_router
+from tak_reporting.features.verify_audit.http import router as verify_audit_router
 from tak_reporting.projections.store import accounted, create_schema
 from tak_reporting.settings import ReportingSettings
 
 
 def create_app(settings: ReportingSettings) -> FastAPI:
-    if settings.database_url is None:
+    """Reporting's app; its database is created (if missing) when the app starts."""
+    server = settings.database_url
+    if server is None:
         raise ValueError("reporting needs TAK_DATABASE_URL: its read models live in PostgreSQL")
-    url = create_database(settings.database_url, settings.db_name)
+    url = database_url(server, settings.db_name)
     runtime = Runtime(settings)
     health = _ConsumerHealth(settings, runtime)
 
     async def startup(api: FastAPI) -> None:
+        await asyncio.to_thread(create_database, server, settings.db_name)
         pool = await asyncpg.create_pool(url, min_size=1, max_size=5)
         async with pool.acquire() as conn:
             await create_schema(conn)
@@ -48,7 +54,8 @@ def create_app(settings: ReportingSettings) -> FastAPI:
         database_url=url,
     )
     api.state.settings, api.state.runtime = settings, runtime
-    api.include_router(router)
+    for router in (event_counts_router, dead_letters_router, verify_audit_router):
+        api.include_router(router)
     return api
 
 

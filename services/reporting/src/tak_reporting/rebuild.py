@@ -2,17 +2,19 @@
 
 ``python -m tak_reporting.rebuild --into <database URL>`` replays the whole stream from its
 first message with an ordered consumer and applies it exactly as the live consumer does, so
-the result must equal the live read models; an auditor or operator compares the two.
+the result must equal the live read models; an auditor or operator compares the two. It reads
+the NATS servers from ``--nats-url`` or ``TAK_NATS_URL`` (comma-separated for a cluster).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 
 import asyncpg
-import nats
 
+from tak_platform.nats import connect
 from tak_reporting.consumer import raw
 from tak_reporting.projections.store import RawMessage, apply_batch, create_schema
 
@@ -23,7 +25,7 @@ async def rebuild(
     nats_url: str, stream: str, subject_filter: str, database_url: str, batch_size: int = 1000
 ) -> int:
     """Replay the stream into ``database_url``; returns the last stream sequence applied."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url, "tak-reporting-rebuild", keep_trying=False)
     conn = await asyncpg.connect(database_url)
     try:
         await create_schema(conn)
@@ -47,7 +49,8 @@ async def rebuild(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--nats-url", required=True)
+    nats_url = os.environ.get("TAK_NATS_URL")
+    parser.add_argument("--nats-url", default=nats_url, required=nats_url is None)
     parser.add_argument("--stream", default="TAK")
     parser.add_argument("--subjects", default="tak.>")
     parser.add_argument("--into", required=True, help="URL of an empty database")

@@ -3,6 +3,9 @@
 The service starts even when NATS is away: it reports that on ``/health``, keeps accepting
 commands (they are stored), and its relay catches up when NATS comes back. A worker that fails
 is logged, reported and restarted; shutdown lets the current batch finish.
+
+A service without a database runs in memory (unit tests): it has no relay and no consumer, so
+it never dials NATS, and a test never touches a NATS server that happens to run nearby.
 """
 
 from __future__ import annotations
@@ -46,7 +49,14 @@ class Runtime:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
+    @property
+    def in_memory(self) -> bool:
+        """No database: nothing to publish or consume, and no NATS connection."""
+        return self.settings.database_url is None
+
     def start(self) -> None:
+        if self.in_memory and self.workers:
+            raise ValueError(f"{sorted(self.workers)} need NATS, which runs only with a database")
         self._task = asyncio.create_task(self._run(), name="tak-runtime")
 
     async def stop(self) -> None:
@@ -61,17 +71,22 @@ class Runtime:
             await self.nats.close()
 
     def health(self) -> dict[str, Any]:
-        connected = self.nats is not None and self.nats.is_connected
         down = [s for s in self.states.values() if not s.running and s.last_error]
         return {
-            "nats": "connected" if connected else "unavailable",
+            "nats": self._nats_state(),
             "workers": {n: vars(s) for n, s in self.states.items()}
             | {"problems": [f"{s.name} failed and restarts: {s.last_error}" for s in down]},
         }
 
+    def _nats_state(self) -> str:
+        if self.in_memory:
+            return "not used in memory"
+        connected = self.nats is not None and self.nats.is_connected
+        return "connected" if connected else "unavailable"
+
     async def _run(self) -> None:
         local = [self._supervise(n, partial(w, self._stop)) for n, w in self.local_workers.items()]
-        await asyncio.gather(*local, self._run_with_nats())
+        await asyncio.gather(*local, *([] if self.in_memory else [self._run_with_nats()]))
 
     async def _run_with_nats(self) -> None:
         name = f"tak-{self.settings.district}-{self.settings.service}"

@@ -24,6 +24,12 @@ from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from tak_reporting.features.verify_audit.verification import (
+    Chain,
+    ProducerCounts,
+    StreamCounts,
+    Verification,
+)
 from tak_reporting.projections.audit import Conn, verify_chain
 from tak_reporting.settings import ReportingSettings
 
@@ -42,13 +48,22 @@ class OnStream:
 @dataclass
 class Findings:
     problems: list[str] = field(default_factory=list)
-    counts: dict[str, Any] = field(default_factory=dict)
+    chain: Chain | None = None
+    stream: StreamCounts | None = None
+    producers: dict[str, ProducerCounts] = field(default_factory=dict)
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> Verification:
+        """Valid when nothing was found; the first ``MAX_LISTED`` problems, then how many more."""
         shown = self.problems[:MAX_LISTED]
         more = len(self.problems) - len(shown)
         listed = shown + ([f"... and {more} more"] if more else [])
-        return {"valid": not self.problems, "problems": listed} | self.counts
+        return Verification(
+            valid=not self.problems,
+            problems=listed,
+            chain=self.chain,
+            stream=self.stream,
+            producers=self.producers or None,
+        )
 
 
 async def verify(settings: ReportingSettings, pool: asyncpg.Pool, nc: Client | None) -> Findings:
@@ -56,10 +71,10 @@ async def verify(settings: ReportingSettings, pool: asyncpg.Pool, nc: Client | N
     that moves meanwhile is ahead of what was read before it, never behind."""
     found = Findings()
     async with pool.acquire() as conn:
-        found.counts["chain"] = chain = await verify_chain(conn)
+        found.chain = chain = Chain.model_validate(await verify_chain(conn))
         held = await _held(conn, settings.consumer_name)
-    if not chain["valid"]:
-        found.problems.append(f"audit chain broken at position {chain['broken_at']}")
+    if not chain.valid:
+        found.problems.append(f"audit chain broken at position {chain.broken_at}")
     outboxes = await _outboxes(found, settings.producers)
     if nc is None or not nc.is_connected:
         found.problems.append("NATS unavailable: the stream could not be read")
@@ -67,7 +82,7 @@ async def verify(settings: ReportingSettings, pool: asyncpg.Pool, nc: Client | N
     stream = await read_stream(nc, settings, found)
     _check_stream(found, stream, held)
     for outbox in outboxes:
-        await _check_producer(found, pool, stream, outbox)
+        await _check_producer(found, pool, stream, held, outbox)
     return found
 
 
@@ -154,12 +169,12 @@ def _check_stream(found: Findings, stream: list[OnStream], held: Held) -> None:
     for event_id, seqs in ids.items():
         if len(seqs) > 1:
             found.problems.append(f"event {event_id} is on the stream {len(seqs)}x: {seqs}")
-    found.counts["stream"] = {
-        "messages": len(stream),
-        "reporting_position": position,
-        "not_yet_read": len(stream) - len(upto),
-        "held": sum(held.sequences.values()),
-    }
+    found.stream = StreamCounts(
+        messages=len(stream),
+        reporting_position=position,
+        not_yet_read=len(stream) - len(upto),
+        held=sum(held.sequences.values()),
+    )
 
 
 async def read_outbox(http: httpx.AsyncClient, url: str) -> dict[str, Any]:
@@ -179,11 +194,11 @@ async def read_outbox(http: httpx.AsyncClient, url: str) -> dict[str, Any]:
 
 
 async def _check_producer(
-    found: Findings, pool: asyncpg.Pool, stream: list[OnStream], outbox: dict[str, Any]
+    found: Findings, pool: asyncpg.Pool, stream: list[OnStream], held: Held, outbox: dict[str, Any]
 ) -> None:
     """Every event the producer's relay has published: on the stream once, on its subject, and
     in the audit copy once reporting has read that far; nothing else in the producer's name."""
-    name, position = outbox["name"], found.counts["stream"]["reporting_position"]
+    name, position = outbox["name"], held.position
     published = [e for e in outbox["events"] if e["notification_id"] <= outbox["relay_position"]]
     by_id = defaultdict(list)
     for m in stream:
@@ -194,12 +209,12 @@ async def _check_producer(
         read = bool(copies) and copies[0].seq <= position
         _check_one(found, name, e, copies, e["event_id"] in in_log or not read)
     _check_unknown(found, stream, outbox)
-    found.counts.setdefault("producers", {})[name] = {
-        "relay_position": outbox["relay_position"],
-        "published": len(published),
-        "not_yet_published": len(outbox["events"]) - len(published),
-        "weeded_notifications": len(outbox["weeded"]),
-    }
+    found.producers[name] = ProducerCounts(
+        relay_position=outbox["relay_position"],
+        published=len(published),
+        not_yet_published=len(outbox["events"]) - len(published),
+        weeded_notifications=len(outbox["weeded"]),
+    )
 
 
 def _check_unknown(found: Findings, stream: list[OnStream], outbox: dict[str, Any]) -> None:

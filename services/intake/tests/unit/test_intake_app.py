@@ -8,21 +8,24 @@ from uuid import uuid4
 
 import pytest
 
-from tak_contracts.events.intake import Gender, TargetGroup
-from tak_intake.application import IntakeApp, RegisterPerson
-from tak_intake.domain.person import Person, UnknownSituation
+from tak_intake.application import IntakeApp
+from tak_intake.commands import RegisterPerson
+from tak_intake.domain.errors import UnknownSituation
+from tak_intake.domain.person import Person
+from tak_intake.domain.values import Gender, TargetGroup
 from tak_platform.errors import NotFound
 from tak_platform.identity import InvalidIdentityNumber, pseudonym
 
 KEY = "k" * 32
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 TOLVAN = RegisterPerson(
+    person_id=uuid4(),
     name="Tolvan Tolvansson",
     personal_identity_number="19121212-1212",
     gender=Gender.FEMALE,
-    target_groups=[TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS],
+    target_groups=(TargetGroup.ACUTE_HOMELESS, TargetGroup.COMPLEX_CARE_NEEDS),
     situation=1,
-    registered_by="handläggare.anna",
+    recorded_by="handläggare.anna",
     now=NOW,
     is_test_data=True,
 )
@@ -34,20 +37,23 @@ def app() -> IntakeApp:
     return app
 
 
-def test_a_registered_person_reads_back_with_the_number_normalised(app: IntakeApp) -> None:
-    person_id, position = app.register_person(TOLVAN)
+def test_a_registered_person_reads_back_under_the_commands_id_with_the_number_normalised(
+    app: IntakeApp,
+) -> None:
+    registration = app.register_person(TOLVAN)
 
-    person = app.get_person(person_id)
-    assert position == 1
+    person = app.get_person(TOLVAN.person_id)
+    assert registration.position == 1
+    assert person.registered_by == "handläggare.anna"
     assert person.personal_identity_number == "191212121212"
     assert person.birth_year == 1912
     assert person.target_groups == ["acute_homeless", "complex_care_needs"]
 
 
 def test_the_pseudonym_is_the_keyed_hash_of_the_normalised_number(app: IntakeApp) -> None:
-    person_id, _ = app.register_person(TOLVAN)
+    app.register_person(TOLVAN)
 
-    assert app.get_person(person_id).person_pseudonym == pseudonym("191212121212", KEY)
+    assert app.get_person(TOLVAN.person_id).person_pseudonym == pseudonym("191212121212", KEY)
 
 
 def test_a_wrong_check_digit_registers_nobody(app: IntakeApp) -> None:
@@ -58,9 +64,9 @@ def test_a_wrong_check_digit_registers_nobody(app: IntakeApp) -> None:
 
 
 def test_the_personal_data_is_sealed_at_rest(app: IntakeApp) -> None:
-    person_id, _ = app.register_person(TOLVAN)
+    app.register_person(TOLVAN)
 
-    (stored,) = app.recorder.select_events(person_id)
+    (stored,) = app.recorder.select_events(TOLVAN.person_id)
     assert b"Tolvan" not in stored.state
     assert b"191212121212" not in stored.state
     unsealed = app.mapper.to_domain_event(stored)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from uuid import uuid4
 
-from tak_contracts.events.intake import Gender, PersonRegistered, TargetGroup
+import pytest
+
+from tak_contracts.events import intake as contract
+from tak_contracts.events.intake import PersonRegistered
+from tak_intake.domain import values
 from tak_intake.domain.person import Person
 from tak_intake.integration.mapping import to_integration
 from tak_platform.weeding import SubjectWeeded
@@ -15,12 +20,13 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 def registered() -> Person.Registered:
     person = Person.register(
+        person_id=uuid4(),
         district="norrmalm",
         name="Tolvan Tolvansson",
         personal_identity_number="191212121212",
         person_pseudonym="p" * 64,
-        gender="male",
-        target_groups=["elderly", "long_term_homeless"],
+        gender=values.Gender.MALE,
+        target_groups=[values.TargetGroup.ELDERLY, values.TargetGroup.LONG_TERM_HOMELESS],
         situation=3,
         registered_by="handläggare.anna",
         now=NOW,
@@ -41,8 +47,8 @@ def test_a_registration_publishes_person_registered_with_coded_facts() -> None:
         person_pseudonym="p" * 64,
         registered_on=NOW.date(),
         birth_year=1912,
-        gender=Gender.MALE,
-        target_groups=[TargetGroup.ELDERLY, TargetGroup.LONG_TERM_HOMELESS],
+        gender=contract.Gender.MALE,
+        target_groups=[contract.TargetGroup.ELDERLY, contract.TargetGroup.LONG_TERM_HOMELESS],
         situation=3,
         is_test_data=True,
     )
@@ -68,3 +74,13 @@ def test_a_weeding_marker_publishes_nothing() -> None:
     )
 
     assert to_integration(marker) == ()
+
+
+@pytest.mark.parametrize(
+    ("domain", "published"),
+    [(values.Gender, contract.Gender), (values.TargetGroup, contract.TargetGroup)],
+)
+def test_every_code_of_the_domain_has_its_code_in_the_contract(
+    domain: type[StrEnum], published: type[StrEnum]
+) -> None:
+    assert {code.value for code in domain} <= {code.value for code in published}

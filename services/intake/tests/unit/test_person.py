@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
-from tak_intake.domain.person import Person, UnknownSituation
+from tak_intake.domain.errors import UnknownSituation
+from tak_intake.domain.person import Person
+from tak_intake.domain.values import Gender, TargetGroup
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 def register(**overrides: Any) -> Person:
     fields: dict[str, Any] = dict(
+        person_id=uuid4(),
         district="norrmalm",
         name="Tolvan Tolvansson",
         personal_identity_number="191212121212",
         person_pseudonym="p" * 64,
-        gender="female",
-        target_groups=["acute_homeless"],
+        gender=Gender.FEMALE,
+        target_groups=[TargetGroup.ACUTE_HOMELESS],
         situation=1,
         registered_by="handläggare.anna",
         now=NOW,
@@ -34,7 +38,8 @@ def test_registering_a_person_takes_the_birth_year_from_the_number() -> None:
 
 
 def test_a_person_in_several_target_groups_is_counted_once_in_each() -> None:
-    person = register(target_groups=["young_adults", "acute_homeless", "young_adults"])
+    young, acute = TargetGroup.YOUNG_ADULTS, TargetGroup.ACUTE_HOMELESS
+    person = register(target_groups=[young, acute, young])
 
     assert person.target_groups == ["young_adults", "acute_homeless"]
 
@@ -50,10 +55,12 @@ def test_a_person_whose_situation_is_not_assessed_yet_may_be_registered() -> Non
     assert person.situation is None
 
 
-def test_the_registration_is_dated_by_the_time_given() -> None:
-    person = register()
+def test_the_registration_is_dated_by_the_time_given_under_the_id_given() -> None:
+    person_id = uuid4()
 
-    assert person.created_on == NOW
+    person = register(person_id=person_id)
+
+    assert (person.id, person.created_on) == (person_id, NOW)
     assert [type(e) for e in person.collect_events()] == [Person.Registered]
 
 

@@ -1,72 +1,61 @@
-"""``PlacementsApp``: the placements service layer, one method per use case."""
+"""``PlacementsApp``: the placements service layer, one method per use case.
+
+Each use case takes its command (``tak_placements.commands``), gets the apartment (404/410 if
+unknown or weeded), lets it decide, and saves; it answers with the apartment and the position
+of its last event in the log.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from uuid import UUID
 
-from tak_contracts.events.placements import ApartmentKind
+from tak_placements.commands import AddApartment, AssignApartment
 from tak_placements.domain.apartment import Apartment
 from tak_platform.application import TakApplication
 from tak_platform.identity import normalise
 
 
 @dataclass(frozen=True)
-class AddApartment:
-    """The command: the district takes an apartment into its stock."""
+class Recorded:
+    """The apartment after a command and the position of its event."""
 
-    kind: ApartmentKind
-    address: str
-    added_by: str
-    now: datetime
-    is_test_data: bool
-
-
-@dataclass(frozen=True)
-class AssignApartment:
-    """The command: assign a vacant apartment to a person from a day."""
-
-    apartment_id: UUID
-    personal_identity_number: str
-    assigned_on: date
-    request_id: UUID | None
-    assigned_by: str
-    now: datetime
-    is_test_data: bool
+    apartment: Apartment
+    position: int
 
 
 class PlacementsApp(TakApplication):
     name = "Placements"
 
-    def add_apartment(self, command: AddApartment) -> tuple[UUID, int]:
-        """Add the apartment; returns its id and the log position."""
+    def add_apartment(self, command: AddApartment) -> Recorded:
         apartment = Apartment.add(
+            apartment_id=command.apartment_id,
             district=self.district,
-            kind=command.kind.value,
+            kind=command.kind,
             address=command.address,
-            added_by=command.added_by,
+            added_by=command.recorded_by,
             now=command.now,
             is_test_data=command.is_test_data,
         )
         facts = {"apartment_id": str(apartment.id)}
-        return apartment.id, self.save_or_conflict(apartment, facts=facts)
+        return Recorded(apartment, self.save_or_conflict(apartment, facts=facts))
 
-    def assign_apartment(self, command: AssignApartment) -> tuple[UUID, int]:
-        """Assign the apartment; returns the placement's id and the log position."""
+    def assign_apartment(self, command: AssignApartment) -> Recorded:
+        """The resident by their normalised number and its pseudonym; 409 if occupied."""
         number = normalise(command.personal_identity_number, today=command.now.date())
         apartment = self.get_apartment(command.apartment_id)
-        placement_id = apartment.assign(
+        apartment.assign(
+            placement_id=command.placement_id,
             personal_identity_number=number,
             person_pseudonym=self.pseudonym(number),
             assigned_on=command.assigned_on,
             request_id=command.request_id,
-            assigned_by=command.assigned_by,
+            assigned_by=command.recorded_by,
             now=command.now,
             is_test_data=command.is_test_data,
         )
-        facts = {"placement_id": str(placement_id)}
-        return placement_id, self.save_or_conflict(apartment, facts=facts)
+        facts = {"placement_id": str(command.placement_id)}
+        return Recorded(apartment, self.save_or_conflict(apartment, facts=facts))
 
     def get_apartment(self, apartment_id: UUID, *, version: int | None = None) -> Apartment:
         return self.load(apartment_id, Apartment, version=version)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
-from tak_placements.domain.apartment import Apartment, ApartmentOccupied, person_subject_id
+from tak_placements.domain.apartment import Apartment, person_subject_id
+from tak_placements.domain.errors import ApartmentOccupied
+from tak_placements.domain.values import ApartmentKind
 from tak_platform.mapper import subject_of
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -17,8 +19,9 @@ PSEUDONYM = "p" * 64
 
 def add(**overrides: Any) -> Apartment:
     fields: dict[str, Any] = dict(
+        apartment_id=uuid4(),
         district="norrmalm",
-        kind="training",
+        kind=ApartmentKind.TRAINING,
         address="Gatan 1, 1 tr",
         added_by="bosamordnare.bo",
         now=NOW,
@@ -26,8 +29,10 @@ def add(**overrides: Any) -> Apartment:
     return Apartment.add(**(fields | overrides))
 
 
-def assign(apartment: Apartment, pseudonym: str = PSEUDONYM, **overrides: Any) -> Any:
+def assign(apartment: Apartment, pseudonym: str = PSEUDONYM, **overrides: Any) -> UUID:
+    """Assign the apartment; the placement's id."""
     fields: dict[str, Any] = dict(
+        placement_id=uuid4(),
         personal_identity_number="191212121212",
         person_pseudonym=pseudonym,
         assigned_on=date(2025, 3, 17),
@@ -35,12 +40,18 @@ def assign(apartment: Apartment, pseudonym: str = PSEUDONYM, **overrides: Any) -
         assigned_by="bosamordnare.bo",
         now=NOW,
     )
-    return apartment.assign(**(fields | overrides))
+    given = fields | overrides
+    apartment.assign(**given)
+    placement_id: UUID = given["placement_id"]
+    return placement_id
 
 
-def test_an_added_apartment_is_vacant() -> None:
-    apartment = add()
+def test_an_added_apartment_is_vacant_under_the_id_given() -> None:
+    apartment_id = uuid4()
 
+    apartment = add(apartment_id=apartment_id)
+
+    assert apartment.id == apartment_id
     assert not apartment.is_occupied
     assert apartment.placement is None
 
@@ -81,7 +92,7 @@ def test_the_residents_number_is_kept_under_the_persons_own_subject() -> None:
 
 
 def test_a_person_is_the_same_subject_in_every_apartment() -> None:
-    first, second = add(), add(kind="trial")
+    first, second = add(), add(kind=ApartmentKind.TRIAL)
     assign(first)
     assign(second)
 

@@ -7,9 +7,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from tak_contracts.events.placements import ApartmentKind
-from tak_placements.application import AddApartment, AssignApartment, PlacementsApp
-from tak_placements.domain.apartment import Apartment, ApartmentOccupied, person_subject_id
+from tak_placements.application import PlacementsApp
+from tak_placements.commands import AddApartment, AssignApartment
+from tak_placements.domain.apartment import Apartment, person_subject_id
+from tak_placements.domain.errors import ApartmentOccupied
+from tak_placements.domain.values import ApartmentKind
 from tak_platform.errors import Gone, NotFound
 from tak_platform.identity import InvalidIdentityNumber, pseudonym
 from tak_platform.weeding import Redacted
@@ -17,9 +19,10 @@ from tak_platform.weeding import Redacted
 KEY = "k" * 32
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 TRAINING = AddApartment(
+    apartment_id=uuid4(),
     kind=ApartmentKind.TRAINING,
     address="Gatan 1, 1 tr",
-    added_by="bosamordnare.bo",
+    recorded_by="bosamordnare.bo",
     now=NOW,
     is_test_data=False,
 )
@@ -28,10 +31,11 @@ TRAINING = AddApartment(
 def tolvan_into(apartment_id: UUID, number: str = "19121212-1212") -> AssignApartment:
     return AssignApartment(
         apartment_id=apartment_id,
+        placement_id=uuid4(),
         personal_identity_number=number,
         assigned_on=date(2025, 3, 17),
         request_id=None,
-        assigned_by="bosamordnare.bo",
+        recorded_by="bosamordnare.bo",
         now=NOW,
         is_test_data=True,
     )
@@ -45,26 +49,31 @@ def app() -> PlacementsApp:
 
 @pytest.fixture
 def apartment_id(app: PlacementsApp) -> UUID:
-    apartment_id, _ = app.add_apartment(TRAINING)
-    return apartment_id
+    return app.add_apartment(TRAINING).apartment.id
 
 
-def test_an_added_apartment_reads_back_vacant(app: PlacementsApp, apartment_id: UUID) -> None:
+def test_an_added_apartment_reads_back_vacant_under_the_commands_id(
+    app: PlacementsApp, apartment_id: UUID
+) -> None:
     apartment = app.get_apartment(apartment_id)
 
+    assert apartment_id == TRAINING.apartment_id
     assert (apartment.kind, apartment.address) == ("training", "Gatan 1, 1 tr")
+    assert apartment.added_by == "bosamordnare.bo"
     assert not apartment.is_occupied
 
 
 def test_an_assignment_is_stored_with_the_residents_pseudonym(
     app: PlacementsApp, apartment_id: UUID
 ) -> None:
-    placement_id, position = app.assign_apartment(tolvan_into(apartment_id))
+    command = tolvan_into(apartment_id)
+
+    position = app.assign_apartment(command).position
 
     placement = app.get_apartment(apartment_id).placement
     assert position == 2
     assert placement is not None
-    assert placement.placement_id == placement_id
+    assert placement.placement_id == command.placement_id
     assert placement.personal_identity_number == "191212121212"
     assert placement.person_pseudonym == pseudonym("191212121212", KEY)
 

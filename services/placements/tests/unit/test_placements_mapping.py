@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
+from tak_contracts.events import placements as contract
+from tak_contracts.events.placements import ApartmentAssigned
 from tak_placements.domain.apartment import Apartment
+from tak_placements.domain.values import ApartmentKind
 from tak_placements.integration.mapping import to_integration
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -15,13 +17,15 @@ REQUEST_ID = uuid4()
 
 def events() -> tuple[Apartment, list[object]]:
     apartment = Apartment.add(
+        apartment_id=uuid4(),
         district="norrmalm",
-        kind="emergency",
+        kind=ApartmentKind.EMERGENCY,
         address="Gatan 1, 1 tr",
         added_by="bosamordnare.bo",
         now=NOW,
     )
     apartment.assign(
+        placement_id=uuid4(),
         personal_identity_number="191212121212",
         person_pseudonym="p" * 64,
         assigned_on=date(2025, 3, 17),
@@ -48,7 +52,7 @@ def test_an_assignment_publishes_apartment_assigned_with_coded_facts() -> None:
         apartment_id=apartment.id,
         placement_id=apartment.placement.placement_id,
         person_pseudonym="p" * 64,
-        kind=ApartmentKind.EMERGENCY,
+        kind=contract.ApartmentKind.EMERGENCY,
         assigned_on=date(2025, 3, 17),
         request_id=REQUEST_ID,
     )
@@ -63,3 +67,7 @@ def test_the_published_assignment_carries_no_number_and_no_address() -> None:
     published = publication.event.model_dump_json()
     assert "121212" not in published
     assert "Gatan" not in published
+
+
+def test_every_kind_of_apartment_in_the_domain_has_its_code_in_the_contract() -> None:
+    assert {kind.value for kind in ApartmentKind} <= {k.value for k in contract.ApartmentKind}

@@ -7,12 +7,15 @@ Socialstyrelsen's homelessness situation (docs/domain.md, who counts as homeless
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from tak_platform.errors import Invalid
+from tak_intake.domain.errors import UnknownSituation
+from tak_intake.domain.values import Gender, TargetGroup
 
 SITUATIONS = range(1, 5)
 """Socialstyrelsen's four homelessness situations (docs/domain.md)."""
@@ -21,6 +24,8 @@ SITUATIONS = range(1, 5)
 class Person(Aggregate):
     TOPIC: ClassVar[str] = "tak.intake:Person"
 
+    # eventsourcing defines a ``Created`` event on every aggregate class, used or not; a person
+    # is created by ``Registered`` (``register``). Declared only so that its topic is pinned too.
     class Created(Aggregate.Created):
         TOPIC: ClassVar[str] = "tak.intake:Person.Created"
 
@@ -67,18 +72,20 @@ class Person(Aggregate):
     def register(
         cls,
         *,
+        person_id: UUID,
         district: str,
         name: str,
         personal_identity_number: str,
         person_pseudonym: str,
-        gender: str,
-        target_groups: list[str],
+        gender: Gender,
+        target_groups: Iterable[TargetGroup],
         situation: int | None,
         registered_by: str,
         now: datetime,
         is_test_data: bool = False,
     ) -> Person:
-        """Register a person by their normalised 12-digit number, which gives the birth year.
+        """Register a person, under the id given, by their normalised 12-digit number, which
+        gives the birth year.
 
         The situation, when assessed, is one of Socialstyrelsen's four; a person may belong to
         several target groups, each counted once.
@@ -87,25 +94,16 @@ class Person(Aggregate):
             raise UnknownSituation(situation)
         return cls._create(
             cls.Registered,
-            id=cls.create_id(),
+            id=person_id,
             timestamp=now,
             district=district,
             name=name,
             personal_identity_number=personal_identity_number,
             person_pseudonym=person_pseudonym,
             birth_year=int(personal_identity_number[:4]),
-            gender=gender,
-            target_groups=list(dict.fromkeys(target_groups)),
+            gender=gender.value,
+            target_groups=[group.value for group in dict.fromkeys(target_groups)],
             situation=situation,
             registered_by=registered_by,
             is_test_data=is_test_data,
-        )
-
-
-class UnknownSituation(Invalid):
-    def __init__(self, situation: int) -> None:
-        super().__init__(
-            f"situation {situation} is not one of Socialstyrelsen's 1–4",
-            field="situation",
-            fix="give the situation as a number from 1 to 4, or leave it out",
         )

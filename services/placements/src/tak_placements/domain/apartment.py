@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from tak_platform.errors import Conflict
+from tak_placements.domain.errors import ApartmentOccupied
+from tak_placements.domain.values import ApartmentKind
 
 PERSON_SUBJECTS = UUID("0b6d3c52-6f4e-4f0e-9a43-2d5c1e7b8a90")
 """Namespace of the persons' data-subject ids in placements."""
@@ -40,6 +41,8 @@ class Placement:
 class Apartment(Aggregate):
     TOPIC: ClassVar[str] = "tak.placements:Apartment"
 
+    # eventsourcing defines a ``Created`` event on every aggregate class, used or not; an
+    # apartment is created by ``Added`` (``add``). Declared only so that its topic is pinned too.
     class Created(Aggregate.Created):
         TOPIC: ClassVar[str] = "tak.placements:Apartment.Created"
 
@@ -81,20 +84,22 @@ class Apartment(Aggregate):
     def add(
         cls,
         *,
+        apartment_id: UUID,
         district: str,
-        kind: str,
+        kind: ApartmentKind,
         address: str,
         added_by: str,
         now: datetime,
         is_test_data: bool = False,
     ) -> Apartment:
-        """Take an apartment of a kind in the housing chain into the district's stock."""
+        """Take an apartment of a kind in the housing chain into the district's stock, under
+        the id given."""
         return cls._create(
             cls.Added,
-            id=cls.create_id(),
+            id=apartment_id,
             timestamp=now,
             district=district,
-            kind=kind,
+            kind=kind.value,
             address=address,
             added_by=added_by,
             is_test_data=is_test_data,
@@ -103,6 +108,7 @@ class Apartment(Aggregate):
     def assign(
         self,
         *,
+        placement_id: UUID,
         personal_identity_number: str,
         person_pseudonym: str,
         assigned_on: date,
@@ -110,15 +116,15 @@ class Apartment(Aggregate):
         assigned_by: str,
         now: datetime,
         is_test_data: bool = False,
-    ) -> UUID:
-        """Assign the vacant apartment to a person from a day; returns the placement's id.
+    ) -> None:
+        """Assign the vacant apartment to a person from a day, as the placement with the id
+        given.
 
         An occupied apartment cannot be assigned again. The placement is test data when the
         person or the apartment is.
         """
         if self.placement is not None:
             raise ApartmentOccupied(self.id)
-        placement_id = uuid4()
         self._assigned(
             placement_id=placement_id,
             kind=self.kind,
@@ -131,7 +137,6 @@ class Apartment(Aggregate):
             is_test_data=is_test_data or self.is_test_data,
             timestamp=now,
         )
-        return placement_id
 
     @event(Assigned)
     def _assigned(
@@ -154,12 +159,3 @@ class Apartment(Aggregate):
     @property
     def is_occupied(self) -> bool:
         return self.placement is not None
-
-
-class ApartmentOccupied(Conflict):
-    def __init__(self, apartment_id: UUID) -> None:
-        super().__init__(
-            f"apartment {apartment_id} is already occupied",
-            field="id",
-            fix="choose a vacant apartment",
-        )

@@ -1,4 +1,5 @@
-"""Domain event → integration event: pseudonymous and coded, never personal data."""
+"""Domain event → integration event: pseudonymous and coded, never personal data. The
+domain's codes become the contract's here, and only here."""
 
 from __future__ import annotations
 

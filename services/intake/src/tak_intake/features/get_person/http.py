@@ -9,9 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from tak_contracts.events.intake import Gender, TargetGroup
 from tak_intake.dependencies import Container
 from tak_intake.domain.person import Person
+from tak_intake.domain.values import Gender, TargetGroup
 from tak_platform.bounds import MAX_VERSION
 from tak_platform.problems import problems
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_contracts.events.intake import Gender, TargetGroup
-from tak_intake.application import RegisterPerson
+from tak_intake.commands import RegisterPerson
 from tak_intake.dependencies import Call
+from tak_intake.domain.values import Gender, TargetGroup
 from tak_platform.fields import Flag, Whole
 from tak_platform.idempotency import Receipt
 from tak_platform.identity import API_MAX_LENGTH, API_PATTERN
@@ -48,13 +48,15 @@ class RegisterPersonIn(BaseModel):
     is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
     def command(self, now: datetime) -> RegisterPerson:
+        """The command, with the new person's id."""
         return RegisterPerson(
+            person_id=uuid4(),
             name=self.name,
             personal_identity_number=self.personal_identity_number,
             gender=self.gender,
-            target_groups=self.target_groups,
+            target_groups=tuple(self.target_groups),
             situation=self.situation,
-            registered_by=self.registered_by,
+            recorded_by=self.registered_by,
             now=now,
             is_test_data=self.is_test_data,
         )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_contracts.events.placements import ApartmentKind
-from tak_placements.application import AddApartment
+from tak_placements.commands import AddApartment
 from tak_placements.dependencies import Call
+from tak_placements.domain.values import ApartmentKind
 from tak_platform.fields import Flag
 from tak_platform.idempotency import Receipt
 
@@ -34,10 +34,12 @@ class AddApartmentIn(BaseModel):
     is_test_data: Flag = Field(default=False, description="True for synthetic demo/test data.")
 
     def command(self, now: datetime) -> AddApartment:
+        """The command, with the new apartment's id."""
         return AddApartment(
+            apartment_id=uuid4(),
             kind=self.kind,
             address=self.address,
-            added_by=self.added_by,
+            recorded_by=self.added_by,
             now=now,
             is_test_data=self.is_test_data,
         )

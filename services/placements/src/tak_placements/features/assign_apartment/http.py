@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_placements.application import AssignApartment
+from tak_placements.commands import AssignApartment
 from tak_placements.dependencies import Call
 from tak_platform.fields import Day, Flag
 from tak_platform.idempotency import Receipt
@@ -40,12 +40,14 @@ class AssignApartmentIn(BaseModel):
     is_test_data: Flag = Field(default=False, description="True for a synthetic person.")
 
     def command(self, apartment_id: UUID, now: datetime) -> AssignApartment:
+        """The command, with the new placement's id."""
         return AssignApartment(
             apartment_id=apartment_id,
+            placement_id=uuid4(),
             personal_identity_number=self.personal_identity_number,
             assigned_on=self.assigned_on,
             request_id=self.request_id,
-            assigned_by=self.assigned_by,
+            recorded_by=self.assigned_by,
             now=now,
             is_test_data=self.is_test_data,
         )

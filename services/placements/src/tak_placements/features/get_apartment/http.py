@@ -9,9 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from tak_contracts.events.placements import ApartmentKind
 from tak_placements.dependencies import Container
 from tak_placements.domain.apartment import Apartment, Placement
+from tak_placements.domain.values import ApartmentKind
 from tak_platform.bounds import MAX_VERSION
 from tak_platform.problems import problems
 

@@ -13,10 +13,11 @@ import asyncio
 from typing import Any
 
 import httpx
-import nats
+from nats.errors import NoServersError
 from nats.js.errors import NotFoundError
 
 from tak_launcher.parts import alive, exit_text
+from tak_platform.nats import connect
 
 RED = "!!"
 
@@ -58,8 +59,8 @@ def _service(url: str, part: dict[str, Any]) -> dict[str, Any]:
 
 async def _stream(url: str, stream: str, consumer: str) -> dict[str, Any]:
     try:
-        nc = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
-    except (OSError, TimeoutError, nats.errors.NoServersError) as exc:
+        nc = await connect(url, "tak-status", keep_trying=False)
+    except (OSError, TimeoutError, NoServersError) as exc:
         return {"error": f"NATS unreachable at {url}: {exc}"}
     try:
         js = nc.jetstream()

@@ -23,6 +23,7 @@ from nats.aio.client import Client
 
 from tak_launcher.servers import PidRegistry, ServerProcess, start_nats, start_postgres
 from tak_platform.database import create_database, drop_database
+from tak_platform.nats import servers
 
 REGISTRY_PATH = Path(tempfile.gettempdir()) / "tak-test-servers" / f"{os.getuid()}.json"
 
@@ -132,6 +133,6 @@ def district() -> str:
 
 @pytest.fixture
 async def nats_client(nats_url: str) -> AsyncIterator[Client]:
-    client = await nats.connect(nats_url)
+    client = await nats.connect(servers=servers(nats_url))
     yield client
     await client.drain()

@@ -6,7 +6,8 @@ import os
 from typing import Any
 
 from tak_launcher.parts import LONGEST_PAUSE, SETTLED_AFTER, Backoff
-from tak_launcher.status import alarms
+from tak_launcher.servers import free_port
+from tak_launcher.status import alarms, gather_status
 
 
 def test_restart_pauses_double_from_half_a_second_up_to_thirty() -> None:
@@ -70,3 +71,12 @@ def test_a_degraded_service_is_an_alarm_per_problem() -> None:
 def test_a_supervisor_that_is_gone_is_an_alarm() -> None:
     gone = 2**22 + 1  # above Linux's default pid_max
     assert alarms(report(), gone) == [f"tak up (pid {gone}) is not running: nothing restarts"]
+
+
+def test_status_names_nats_unreachable_instead_of_waiting_for_it() -> None:
+    nobody = f"nats://127.0.0.1:{free_port()},nats://127.0.0.1:{free_port()}"
+
+    found = gather_status({"services": {}, "pids": {}, "nats_url": nobody})
+
+    assert found["stream"]["error"].startswith(f"NATS unreachable at {nobody}")
+    assert any("NATS" in alarm for alarm in found["alarms"])

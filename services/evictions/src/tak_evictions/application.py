@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid5
-
-from eventsourcing.utils import get_topic
 
 from tak_evictions.commands import (
     AgreeRepaymentPlan,
@@ -44,26 +42,25 @@ from tak_evictions.domain.values import (
 from tak_platform.application import TakApplication
 from tak_platform.errors import Conflict
 from tak_platform.identity import normalise
-from tak_platform.mapper import sealed_subjects
 from tak_platform.weeding import WeededAggregate
 
 CONCURRENT_WRITE_RETRIES = 2
 """How often a step without an expected version is decided again after a concurrent write."""
 CASES = UUID("5d0f7a2e-8e3b-4b7a-9a43-3c1c2b7d9e10")
-Outcome = Literal["opened", "added_to_open_case", "reopened"]
+RegistrationOutcome = Literal["opened", "added_to_open_case", "reopened"]
 
 
 @dataclass(frozen=True)
-class Registration:
+class ThreatRegistration:
     """What became of a signal: a new case, added to the open case, or the case reopened."""
 
     case: EvictionCase
     position: int
-    outcome: Outcome
+    outcome: RegistrationOutcome
 
 
 @dataclass(frozen=True)
-class Step:
+class RecordedStep:
     """A recorded step: the case after it and the position of its event."""
 
     case: EvictionCase
@@ -83,7 +80,7 @@ class EvictionsApp(TakApplication):
         "evictions.closure": Closure,
     }
 
-    def register_threat(self, command: RegisterThreat) -> Registration:
+    def register_threat(self, command: RegisterThreat) -> ThreatRegistration:
         """One case per household: a second signal adds to its case or reopens it."""
         tenant = command.household.tenant
         number = normalise(
@@ -109,20 +106,22 @@ class EvictionsApp(TakApplication):
             case_id=case_id,
             is_test_data=command.is_test_data,
         )
-        return self._registered(case, "opened")
+        return self._save_registration(case, "opened")
 
     def _add_signal(
         self, case_id: UUID, command: RegisterThreat, household: Household
-    ) -> Registration:
+    ) -> ThreatRegistration:
         case = self.get_case(case_id)
         reopened = case.add_signal(
             command.signal, household, recorded_by=command.recorded_by, now=command.now
         )
-        return self._registered(case, "reopened" if reopened else "added_to_open_case")
+        return self._save_registration(case, "reopened" if reopened else "added_to_open_case")
 
-    def _registered(self, case: EvictionCase, outcome: Outcome) -> Registration:
+    def _save_registration(
+        self, case: EvictionCase, outcome: RegistrationOutcome
+    ) -> ThreatRegistration:
         facts = {"case_id": str(case.id), "outcome": outcome}
-        return Registration(case, self.save_or_conflict(case, facts=facts), outcome)
+        return ThreatRegistration(case, self.save_or_conflict(case, facts=facts), outcome)
 
     def _case_id_for(self, household_pseudonym: str) -> UUID:
         """The household's case in this district; after weeding, a fresh one."""
@@ -135,63 +134,65 @@ class EvictionsApp(TakApplication):
                 return case_id
             generation += 1
 
-    def attempt_contact(self, command: AttemptContact) -> Step:
+    def attempt_contact(self, command: AttemptContact) -> RecordedStep:
         """A letter, a call or a home visit, and whether the household was reached."""
-        return self._step(
+        return self._record_step(
             command.step, lambda case: case.attempt_contact(command.attempt, **command.step.who)
         )
 
-    def refer_to_counselling(self, command: ReferToCounselling) -> Step:
-        return self._step(
+    def refer_to_counselling(self, command: ReferToCounselling) -> RecordedStep:
+        return self._record_step(
             command.step,
             lambda case: case.refer_to_counselling(command.referred_on, **command.step.who),
         )
 
-    def conclude_counselling(self, command: ConcludeCounselling) -> Step:
-        return self._step(
+    def conclude_counselling(self, command: ConcludeCounselling) -> RecordedStep:
+        return self._record_step(
             command.step,
             lambda case: case.conclude_counselling(
                 command.outcome, command.concluded_on, **command.step.who
             ),
         )
 
-    def agree_repayment_plan(self, command: AgreeRepaymentPlan) -> Step:
-        return self._step(
+    def agree_repayment_plan(self, command: AgreeRepaymentPlan) -> RecordedStep:
+        return self._record_step(
             command.step, lambda case: case.agree_repayment_plan(command.plan, **command.step.who)
         )
 
-    def contact_landlord(self, command: ContactLandlord) -> Step:
-        return self._step(
+    def contact_landlord(self, command: ContactLandlord) -> RecordedStep:
+        return self._record_step(
             command.step,
             lambda case: case.contact_landlord(
                 command.contacted_on, command.summary, **command.step.who
             ),
         )
 
-    def record_enforcement_decision(self, command: RecordEnforcementDecision) -> Step:
-        return self._step(
+    def record_enforcement_decision(self, command: RecordEnforcementDecision) -> RecordedStep:
+        return self._record_step(
             command.step,
             lambda case: case.record_enforcement_decision(
                 command.decision, command.decided_on, command.eviction_date, **command.step.who
             ),
         )
 
-    def write_note(self, command: WriteNote) -> Step:
-        return self._step(
+    def write_note(self, command: WriteNote) -> RecordedStep:
+        return self._record_step(
             command.step, lambda case: case.write_note(command.text, **command.step.who)
         )
 
-    def close_case(self, command: CloseCase) -> Step:
+    def close_case(self, command: CloseCase) -> RecordedStep:
         """Prevented, moved, or executed (an executed eviction is always recorded)."""
-        return self._step(command.step, lambda case: _close(case, command))
+        return self._record_step(command.step, lambda case: _close(case, command))
 
-    def record_housing_alternative(self, command: RecordHousingAlternative) -> Step:
-        return self._step(
+    def record_housing_alternative(self, command: RecordHousingAlternative) -> RecordedStep:
+        return self._record_step(
             command.step,
             lambda case: case.record_housing_alternative(command.alternative, **command.step.who),
         )
 
-    def _step(self, step: CaseStep, decide: Callable[[EvictionCase], object]) -> Step:
+    def _record_step(
+        self, step: CaseStep, decide: Callable[[EvictionCase], object]
+    ) -> RecordedStep:
         """Let the case decide, and save. Without an expected version, a step that met a
         concurrent write is decided again on the case as it is now (twice at most)."""
         retries = 0 if step.expected_version is not None else CONCURRENT_WRITE_RETRIES
@@ -199,7 +200,7 @@ class EvictionsApp(TakApplication):
             case = self.get_case(step.case_id, expected_version=step.expected_version)
             decide(case)
             try:
-                return Step(case, self.save_or_conflict(case))
+                return RecordedStep(case, self.save_or_conflict(case))
             except Conflict:
                 if retries == 0:
                     raise
@@ -214,29 +215,14 @@ class EvictionsApp(TakApplication):
         """The events that made the case as it is (or was, at its version), oldest first."""
         return list(self.events.get(case.id, lte=case.version))
 
-    def case_for_emergency_request(self, request_id: UUID) -> UUID | None:
-        """The case whose executed eviction made the request (read from the log by topic)."""
-        topic = get_topic(EvictionCase.EvictionExecuted)
-        start: int | None = None
-        while rows := self.recorder.select_notifications(
-            start=start, limit=500, topics=[topic], inclusive_of_start=start is None
-        ):
-            self.keystore.load(sealed_subjects(rows))
-            for row in rows:
-                event = self.mapper.to_domain_event(row)
-                if getattr(event, "emergency_request_id", None) == request_id:
-                    return cast(UUID, row.originator_id)
-            start = rows[-1].id
-        return None
-
-    def record_emergency_apartment(self, command: RecordEmergencyApartment) -> Step | None:
+    def record_emergency_apartment(self, command: RecordEmergencyApartment) -> RecordedStep | None:
         """Placements answered the case's request; None if that answer was recorded before."""
         case = self.get_case(command.case_id)
-        if not case.emergency_apartment_assigned(
+        if not case.record_emergency_apartment(
             command.request_id, command.assigned_on, now=command.now
         ):
             return None
-        return Step(case, self.save_or_conflict(case))
+        return RecordedStep(case, self.save_or_conflict(case))
 
 
 def _close(case: EvictionCase, command: CloseCase) -> None:

@@ -22,13 +22,13 @@ from tak_evictions.commands import (
     RecordExecution,
     RegisterThreat,
 )
+from tak_evictions.domain.deadlines import swedish_holidays
 from tak_evictions.domain.values import Child, ContactAttempt, Household, Signal, Tenant
 from tak_evictions.projections.work_list import (
     NAME,
     WorkListProjection,
     create_schema,
-    swedish_holidays,
-    work_list,
+    read_page,
 )
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.database import drop_database
@@ -122,7 +122,7 @@ def close(app: EvictionsApp, case_id: UUID, day: date) -> None:
 
 async def listed(follower: Follower, **query: Any) -> tuple[list[dict[str, Any]], int]:
     async with follower.pool.acquire() as conn:
-        return await work_list(conn, today=TODAY, **query)
+        return await read_page(conn, today=TODAY, **query)
 
 
 def names(rows: list[dict[str, Any]], cases: dict[str, UUID]) -> list[str]:
@@ -153,6 +153,23 @@ async def test_open_cases_come_alert_first_then_overdue_then_urgent_then_by_evic
     assert why["urgent"] == (False, False, True) and why["in_ten_days"] == (False, False, False)
     assert [r["days_to_eviction"] for r in rows] == [None, None, 8, 10, 27, None]
     assert rows[1]["first_contact_due"] == date(2026, 11, 5)
+
+
+async def test_urgent_is_an_open_case_evicted_within_fourteen_days_with_nobody_reached(
+    app: EvictionsApp, follower: Follower
+) -> None:
+    cases = {
+        "in_14_days": register(app, date(2026, 11, 20), "bo1", TODAY + timedelta(days=14)),
+        "in_15_days": register(app, date(2026, 11, 20), "bo1", TODAY + timedelta(days=15)),
+        "reached": register(app, date(2026, 11, 20), "bo1", TODAY + timedelta(days=3)),
+        "closed": register(app, date(2026, 11, 20), "bo1", TODAY + timedelta(days=3)),
+    }
+    contact(app, cases["reached"], date(2026, 11, 20), reached=True)
+    close(app, cases["closed"], date(2026, 11, 20))
+    await follower.catch_up()
+    rows, _ = await listed(follower, status="all")
+    urgent = {n: r["urgent"] for n, r in zip(names(rows, cases), rows, strict=True)}
+    assert urgent == {"in_14_days": True, "in_15_days": False, "reached": False, "closed": False}
 
 
 async def test_the_list_filters_by_coordinator_and_status(

@@ -115,16 +115,16 @@ def test_an_emergency_apartment_for_the_request_resolves_the_alert_once() -> Non
     case.record_execution(later(20).date(), 1, 0, None, recorded_by="bo1", now=later(20))
     request = case.emergency_request_id
     assert request is not None
-    assert case.emergency_apartment_assigned(request, later(21).date(), now=later(21))
+    assert case.record_emergency_apartment(request, later(21).date(), now=later(21))
     assert not case.alert_open
-    assert not case.emergency_apartment_assigned(request, later(22).date(), now=later(22))
+    assert not case.record_emergency_apartment(request, later(22).date(), now=later(22))
 
 
 def test_an_assignment_for_another_request_is_refused() -> None:
     case = registered_case(children=1)
     case.record_execution(later(20).date(), 1, 0, None, recorded_by="bo1", now=later(20))
     with pytest.raises(NothingToResolve):
-        case.emergency_apartment_assigned(uuid4(), later(21).date(), now=later(21))
+        case.record_emergency_apartment(uuid4(), later(21).date(), now=later(21))
 
 
 def test_setting_an_eviction_date_needs_the_date() -> None:

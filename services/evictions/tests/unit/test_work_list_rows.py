@@ -9,13 +9,9 @@ from fastapi.testclient import TestClient
 
 from tak_evictions.application import EvictionsApp
 from tak_evictions.bootstrap import create_app
+from tak_evictions.domain.deadlines import swedish_holidays
 from tak_evictions.domain.values import ContactAttempt, Signal
-from tak_evictions.projections.work_list import (
-    COLUMNS,
-    WorkListProjection,
-    row_of,
-    swedish_holidays,
-)
+from tak_evictions.projections.work_list import COLUMNS, WorkListProjection, row_of
 from tak_evictions.settings import EvictionsSettings
 
 from .conftest import MONDAY, later, registered_case

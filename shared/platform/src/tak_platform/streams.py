@@ -80,6 +80,32 @@ def durable_pull_consumer(
     )
 
 
+def consumer_name(service: str, district: str) -> str:
+    """The durable name of a service's consumer of its district's events: ``evictions-norrmalm``."""
+    return f"{service}-{district}"
+
+
+def durable_explicit_consumer(name: str, filter_subject: str, *, ack_wait: float) -> ConsumerConfig:
+    """A durable pull consumer that acknowledges each message on its own (``AckPolicy.EXPLICIT``),
+    from the first message on ``filter_subject``: a message neither acknowledged nor rejected
+    within ``ack_wait`` seconds is delivered again. For a consumer that settles message by
+    message (a neighbour's event applied to one record), not one that commits batches."""
+    return ConsumerConfig(
+        durable_name=name,
+        filter_subject=filter_subject,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=ack_wait,
+        deliver_policy=DeliverPolicy.ALL,
+    )
+
+
+async def declare_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
+    """Create the durable consumer, or bring an existing one to this configuration (the server
+    changes what it can in place, such as the ack wait, and keeps the consumer's position)."""
+    await js.add_consumer(stream, config)
+    log.info("declared consumer %s on %s", config.durable_name, stream)
+
+
 async def rewind_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
     """Declare ``config`` afresh: a consumer's start cannot be moved, so delete and recreate it."""
     with contextlib.suppress(NotFoundError):

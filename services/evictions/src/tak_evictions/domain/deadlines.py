@@ -1,11 +1,22 @@
-"""Deadlines of a case: the first contact attempt and urgency. Time is passed in, never read."""
+"""When the first contact attempt is due: a number of working days after registration, on the
+Swedish calendar (docs/domain.md, eviction prevention). Time is passed in, never read.
+
+How pressing a case is today (overdue, urgent) is decided where the work list is read, in its
+SQL (``projections/work_list.py``): that is the one copy of those rules.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Container
 from datetime import date, timedelta
 
-URGENT_WITHIN_DAYS = 14
+import holidays
+
+
+def swedish_holidays() -> Container[date]:
+    """Public holidays, and the eves the law treats as Sundays (midsummer, Christmas, New
+    Year's), which are no working days either (SFS 1977:480 7 §; SFS 1930:173)."""
+    return holidays.country_holidays("SE", categories=(holidays.PUBLIC, holidays.DE_FACTO))
 
 
 def add_working_days(start: date, days: int, holidays: Container[date]) -> date:
@@ -16,10 +27,3 @@ def add_working_days(start: date, days: int, holidays: Container[date]) -> date:
         if current.weekday() < 5 and current not in holidays:
             days -= 1
     return current
-
-
-def is_urgent(eviction_date: date | None, contact_reached: bool, today: date) -> bool:
-    """Urgent: an eviction date within 14 days and nobody in the household reached yet."""
-    if eviction_date is None or contact_reached:
-        return False
-    return (eviction_date - today).days <= URGENT_WITHIN_DAYS

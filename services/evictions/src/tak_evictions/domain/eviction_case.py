@@ -9,7 +9,6 @@ state: replay runs that method again. Time is passed in as ``now``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
@@ -49,6 +48,8 @@ class CaseEvent(Aggregate.Event):
 class EvictionCase(Aggregate):
     TOPIC: ClassVar[str] = "tak.evictions:EvictionCase"
 
+    # eventsourcing defines a ``Created`` event on every aggregate class, used or not; a case is
+    # created by ``Registered`` (``register``). Declared only so that its topic is pinned too.
     class Created(Aggregate.Created):
         TOPIC: ClassVar[str] = "tak.evictions:EvictionCase.Created"
 
@@ -483,7 +484,7 @@ class EvictionCase(Aggregate):
     ) -> None:
         self.alternative, self.alert_open = alternative, False
 
-    def emergency_apartment_assigned(
+    def record_emergency_apartment(
         self, request_id: UUID, assigned_on: date, *, now: datetime
     ) -> bool:
         """Placements answered the request: the alert resolves. False if already known."""
@@ -516,6 +517,9 @@ class EvictionCase(Aggregate):
     # -- reading -----------------------------------------------------------------------------
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """eventsourcing calls this for every ``@event`` method (nothing here calls it): it
+        stamps each step with the household's pseudonym and the test-data flag, so that no
+        command has to pass them and no step can go without them."""
         if issubclass(event_class, CaseEvent):
             kwargs |= {
                 "household_pseudonym": self.household_pseudonym,
@@ -535,11 +539,6 @@ class EvictionCase(Aggregate):
     @property
     def first_contact_attempted(self) -> bool:
         return bool(self.contact_attempts)
-
-    @property
-    def arrears(self) -> Decimal | None:
-        amounts = [s.arrears_amount for s in self.signals if s.arrears_amount is not None]
-        return amounts[-1] if amounts else None
 
 
 def _happened(field: str, on: date, now: datetime) -> None:

@@ -20,11 +20,10 @@ from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
-import holidays
 from eventsourcing.persistence import Notification
 
 from tak_evictions.application import EvictionsApp
-from tak_evictions.domain.deadlines import URGENT_WITHIN_DAYS, add_working_days
+from tak_evictions.domain.deadlines import add_working_days
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_platform.follower import Conn, Follower
 from tak_platform.mapper import sealed_subjects
@@ -85,23 +84,31 @@ FROM work_list
 WHERE ($1::text IS NULL OR coordinator = $1)
   AND ($2::text = 'all' OR status = $2 OR ($2 = 'open' AND alert_open))
 """
-PAGE = (
-    """
+URGENT_WITHIN_DAYS = 14
+PRESSING = f"""
+    alert_open AS alert,
+    status = 'open' AND NOT first_contact_attempted AND first_contact_due < $3 AS overdue,
+    coalesce(status = 'open' AND NOT contact_reached
+        AND eviction_date - $3 <= {URGENT_WITHIN_DAYS}, false) AS urgent,
+    eviction_date - $3 AS days_to_eviction"""
+"""How pressing an open case is today (``$3``), and why; the only copy of these rules:
+- alert: a child was evicted and no housing alternative is recorded yet;
+- overdue: no contact attempted and the first contact's due day has passed;
+- urgent: an eviction date at most ``URGENT_WITHIN_DAYS`` days away, and nobody reached."""
+MOST_PRESSING_FIRST = """
+ORDER BY alert DESC, overdue DESC, urgent DESC, eviction_date ASC NULLS LAST, registered_on,
+    case_id"""
+"""Alert, then overdue, then urgent, then the nearest eviction date (none last), then the
+oldest registration."""
+PAGE = f"""
 SELECT case_id, district, coordinator, status, tenant_name, signal_kinds, registered_on,
     first_contact_due, first_contact_attempted, contact_reached, eviction_date,
     children_registered, children_not_registered, emergency_request_id, version, updated_at,
-    alert_open AS alert,
-    status = 'open' AND NOT first_contact_attempted AND first_contact_due < $3 AS overdue,
-    coalesce(status = 'open' AND NOT contact_reached AND eviction_date - $3 <= $4, false)
-        AS urgent,
-    eviction_date - $3 AS days_to_eviction"""
-    + FILTER
-    + """
-ORDER BY alert DESC, overdue DESC, urgent DESC, eviction_date ASC NULLS LAST, registered_on,
-    case_id
-LIMIT $5 OFFSET $6
+    {PRESSING}
+{FILTER}
+{MOST_PRESSING_FIRST}
+LIMIT $4 OFFSET $5
 """
-)
 COUNT = "SELECT count(*)" + FILTER
 
 
@@ -111,12 +118,6 @@ class WorkListReadModel:
 
     pool: asyncpg.Pool
     follower: Follower
-
-
-def swedish_holidays() -> Container[date]:
-    """Public holidays, and the eves the law treats as Sundays (midsummer, Christmas, New
-    Year's), which are no working days either (SFS 1977:480 7 §; SFS 1930:173)."""
-    return holidays.country_holidays("SE", categories=(holidays.PUBLIC, holidays.DE_FACTO))
 
 
 async def create_schema(conn: Conn) -> None:
@@ -176,7 +177,7 @@ class WorkListProjection:
         return [self.app.repository.get(case_id) for case_id in ids]
 
 
-async def work_list(
+async def read_page(
     conn: Conn,
     *,
     today: date,
@@ -185,16 +186,11 @@ async def work_list(
     page: int = 1,
     page_size: int = 50,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the work list and the number of rows in it all, most pressing first:
-    an open child alert, then an overdue first contact, then an urgent eviction (a date within
-    14 days and nobody reached), then the nearest eviction date (none last), then the oldest.
-
-    ``status`` "open" also lists closed cases whose child alert is still open: they need work.
-    """
+    """One page of the work list and the number of rows in it all, most pressing first
+    (``PRESSING``, ``MOST_PRESSING_FIRST``). ``status`` "open" also lists closed cases whose
+    child alert is still open: they need work."""
     offset = (page - 1) * page_size
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(
-            PAGE, coordinator, status, today, URGENT_WITHIN_DAYS, page_size, offset
-        )
+        rows = await conn.fetch(PAGE, coordinator, status, today, page_size, offset)
         total = await conn.fetchval(COUNT, coordinator, status)
     return [dict(r) for r in rows], int(total)

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from tak_evictions.dependencies import Container
+from tak_evictions.dependencies import AppServices
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.features.get_case.history import HistoryEntry, entry
 from tak_evictions.features.get_case.values import (
@@ -60,14 +60,14 @@ class CaseOut(BaseModel):
 @router.get("/{case_id}", summary="Get a case with its full history")
 def get_case(
     case_id: UUID,
-    container: Container,
+    services: AppServices,
     version: Annotated[
         int | None,
         Query(ge=1, le=MAX_VERSION, description="The case as it stood at this version."),
     ] = None,
 ) -> CaseOut:
-    case = container.app.get_case(case_id, version=version)
-    return case_view(case, [entry(e) for e in container.app.history(case)])
+    case = services.app.get_case(case_id, version=version)
+    return case_view(case, [entry(e) for e in services.app.history(case)])
 
 
 def case_view(case: EvictionCase, history: list[HistoryEntry]) -> CaseOut:

@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tak_evictions.application import Outcome
+from tak_evictions.application import RegistrationOutcome
 from tak_evictions.commands import RegisterThreat
 from tak_evictions.dependencies import Call
 from tak_evictions.domain.values import Child, Household, Signal, SignalKind, Tenant
@@ -107,9 +107,9 @@ class RegisterThreatIn(Strict):
         )
 
 
-class RegisteredOut(BaseModel):
+class ThreatRegistrationOut(BaseModel):
     case_id: UUID
-    outcome: Outcome = Field(
+    outcome: RegistrationOutcome = Field(
         description="A new case, the signal added to the household's open case, or the "
         "household's closed case reopened."
     )
@@ -117,7 +117,7 @@ class RegisteredOut(BaseModel):
     position: int = Field(description="The event's position in the service's log.")
 
     @classmethod
-    def of(cls, receipt: Receipt, response: Response) -> RegisteredOut:
+    def of(cls, receipt: Receipt, response: Response) -> ThreatRegistrationOut:
         """The answer to a signal, first time and on a replay alike: 201 for a new case."""
         case_id, outcome = receipt.facts["case_id"], receipt.facts["outcome"]
         response.status_code = 201 if outcome == "opened" else 200
@@ -129,11 +129,14 @@ class RegisteredOut(BaseModel):
     "",
     status_code=201,
     responses={
-        200: {"model": RegisteredOut, "description": "Added to or reopened the household's case"}
+        200: {
+            "model": ThreatRegistrationOut,
+            "description": "Added to or reopened the household's case",
+        }
     },
     summary="Register an eviction threat from a signal",
 )
-def register_threat(body: RegisterThreatIn, call: Call) -> RegisteredOut:
-    return RegisteredOut.of(
+def register_threat(body: RegisterThreatIn, call: Call) -> ThreatRegistrationOut:
+    return ThreatRegistrationOut.of(
         call.run(call.app.register_threat, body.command(call.now)), call.response
     )

@@ -1,8 +1,11 @@
-"""The emergency-apartment consumer on TestNatsBroker and the in-memory store: placements'
-assignment for a case's request resolves its child alert; anything else changes nothing."""
+"""The emergency-apartment consumer on TestNatsBroker, with the service's store and its
+emergency-request index on real PostgreSQL: placements' assignment for a case's request
+resolves its child alert, even when the case was saved a moment before; anything else changes
+nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
@@ -10,40 +13,44 @@ from uuid import UUID, uuid4
 import pytest
 from faststream.nats import NatsBroker, TestNatsBroker
 from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
+from nats.js.api import AckPolicy
 
 from tak_contracts import wrap
 from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
 from tak_evictions.application import EvictionsApp
-from tak_evictions.commands import CaseStep, RecordExecution, RegisterThreat
 from tak_evictions.domain.eviction_case import EvictionCase
-from tak_evictions.features.emergency_apartment_assigned.consumer import build_broker
+from tak_evictions.features.emergency_apartment_assigned.consumer import (
+    ACK_WAIT_SECONDS,
+    AssignmentRecorder,
+    build_broker,
+)
+from tak_evictions.projections.emergency_requests import EmergencyRequests
 from tak_evictions.settings import EvictionsSettings
 
-from .conftest import MONDAY, household, later, signal
+from .conftest import evicted_family, later
 
+pytestmark = pytest.mark.integration
 DISTRICT = "norrmalm"
 
 
 @pytest.fixture
-def app() -> EvictionsApp:
-    return EvictionsApp.for_database(None, district=DISTRICT, pseudonym_key="k" * 32)
+def app(evictions: EvictionsApp) -> EvictionsApp:
+    return evictions
 
 
 @pytest.fixture
-async def broker(app: EvictionsApp) -> AsyncIterator[NatsBroker]:
+async def broker(app: EvictionsApp, requests_index: EmergencyRequests) -> AsyncIterator[NatsBroker]:
+    """The consumer as the service runs it: the index's follower runs beside it."""
     settings = EvictionsSettings(pseudonym_key="k" * 32, district=DISTRICT, stream_name="TAK")
-    async with TestNatsBroker(build_broker(settings, app, lambda: later(30))) as br:
-        yield br
-
-
-def evicted_family(app: EvictionsApp) -> tuple[UUID, UUID]:
-    """Given a family with children evicted without a housing alternative: the alert is open."""
-    threat = RegisterThreat(household(children=2), signal(), "bo1", "bo1", MONDAY, True)
-    case_id = app.register_threat(threat).case.id
-    step = CaseStep(case_id, "bo1", later(20))
-    done = app.close_case(RecordExecution(step, later(20).date(), 2, 0, None))
-    assert done.case.alert_open and done.case.emergency_request_id is not None
-    return case_id, done.case.emergency_request_id
+    recorder = AssignmentRecorder(app, requests_index)
+    stop = asyncio.Event()
+    following = asyncio.create_task(requests_index.follower.run(stop))
+    try:
+        async with TestNatsBroker(build_broker(settings, recorder, lambda: later(30))) as br:
+            yield br
+    finally:
+        stop.set()
+        await following
 
 
 async def assign(broker: NatsBroker, request_id: UUID | None, body: bytes | None = None) -> None:
@@ -126,3 +133,7 @@ async def test_the_consumer_is_a_durable_pull_consumer_on_the_one_subject(
     assert subscriber.subject.broker_address == f"tak.{DISTRICT}.placements.apartment_assigned.v1"
     assert subscriber.extra_options["durable"] == f"evictions-{DISTRICT}"
     assert subscriber.stream.name == "TAK" and not subscriber.stream.declare
+    config = subscriber.config
+    assert config.durable_name == f"evictions-{DISTRICT}"
+    assert config.filter_subject == f"tak.{DISTRICT}.placements.apartment_assigned.v1"
+    assert config.ack_policy is AckPolicy.EXPLICIT and config.ack_wait == ACK_WAIT_SECONDS

@@ -14,8 +14,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from tak_evictions.dependencies import Container
-from tak_evictions.projections.work_list import WorkListReadModel, work_list
+from tak_evictions.dependencies import AppServices
+from tak_evictions.projections.work_list import URGENT_WITHIN_DAYS, WorkListReadModel, read_page
 from tak_platform.bounds import MAX_PAGE, MAX_POSITION
 from tak_platform.errors import Unavailable
 from tak_platform.problems import problems
@@ -57,7 +57,9 @@ class WorkListItem(BaseModel):
     updated_at: datetime
     alert: bool = Field(description="A child was evicted and no housing alternative is recorded.")
     overdue: bool = Field(description="Open, no contact attempted, and its due day has passed.")
-    urgent: bool = Field(description="Open, eviction within 14 days, and nobody reached.")
+    urgent: bool = Field(
+        description=f"Open, eviction within {URGENT_WITHIN_DAYS} days, and nobody reached."
+    )
     days_to_eviction: int | None = Field(description="Days from today; negative once passed.")
 
 
@@ -84,7 +86,7 @@ ReadModel = Annotated[WorkListReadModel, Depends(_read_model)]
 
 @router.get("", summary="The coordinator's work list, most pressing first")
 async def get_work_list(
-    container: Container,
+    services: AppServices,
     model: ReadModel,
     coordinator: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[
@@ -103,9 +105,9 @@ async def get_work_list(
     await _caught_up(model, after)
     position = model.follower.status.position
     async with model.pool.acquire() as conn:
-        rows, total = await work_list(
+        rows, total = await read_page(
             conn,
-            today=container.now().date(),
+            today=services.now().date(),
             coordinator=coordinator,
             status=status,
             page=page,

@@ -190,11 +190,7 @@ class EvictionCase(Aggregate):
         self.status = OPEN
         self.registered_on = self.created_on.date()
         self.contact_attempts: list[ContactAttempt] = []
-        self.counselling: list[tuple[date, str | None]] = []
         self.repayment_plans: list[RepaymentPlan] = []
-        self.landlord_contacts: list[tuple[date, str]] = []
-        self.decisions: list[tuple[str, date, date | None]] = []
-        self.notes: list[str] = []
         self.closure: Closure | None = None
         self.alternative: HousingAlternative | None = None
         self.alert_open = False
@@ -296,7 +292,7 @@ class EvictionCase(Aggregate):
 
     @event(CounsellingReferred)
     def _counselling_referred(self, on: date, recorded_by: str, timestamp: datetime) -> None:
-        self.counselling.append((on, None))
+        pass  # the @event records the fact (it shows in the history); no rule reads it back
 
     def conclude_counselling(
         self, outcome: str, on: date, *, recorded_by: str, now: datetime
@@ -308,7 +304,7 @@ class EvictionCase(Aggregate):
     def _counselling_concluded(
         self, outcome: str, on: date, recorded_by: str, timestamp: datetime
     ) -> None:
-        self.counselling.append((on, outcome))
+        pass  # the @event records the fact (it shows in the history); no rule reads it back
 
     def agree_repayment_plan(self, plan: RepaymentPlan, *, recorded_by: str, now: datetime) -> None:
         _happened("agreed_on", plan.agreed_on, now)
@@ -328,7 +324,7 @@ class EvictionCase(Aggregate):
     def _landlord_contacted(
         self, on: date, summary: str, recorded_by: str, timestamp: datetime
     ) -> None:
-        self.landlord_contacts.append((on, summary))
+        pass  # the @event records the fact (it shows in the history); no rule reads it back
 
     def record_enforcement_decision(
         self,
@@ -368,7 +364,6 @@ class EvictionCase(Aggregate):
         recorded_by: str,
         timestamp: datetime,
     ) -> None:
-        self.decisions.append((decision, decided_on, eviction_date))
         if eviction_date is not None:
             self.eviction_date = eviction_date
         elif decision in (
@@ -382,7 +377,7 @@ class EvictionCase(Aggregate):
 
     @event(NoteWritten)
     def _note_written(self, text: str, recorded_by: str, timestamp: datetime) -> None:
-        self.notes.append(text)
+        pass  # the @event records the fact (it shows in the history); no rule reads it back
 
     # -- closing -----------------------------------------------------------------------------
 

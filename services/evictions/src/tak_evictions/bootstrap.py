@@ -102,7 +102,7 @@ class _ReadModels:
         """What the consumer records assignments with (once ``open`` has run)."""
         if self.pool is None:
             raise RuntimeError("the read models open before the workers start")
-        index = emergency_requests.EmergencyRequests(
+        index = emergency_requests.EmergencyRequestsReadModel(
             self.pool, self.following[emergency_requests.NAME]
         )
         return AssignmentRecorder(self.app, index)

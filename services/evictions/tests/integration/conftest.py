@@ -14,8 +14,8 @@ from tak_evictions.commands import CaseStep, RecordExecution, RegisterThreat
 from tak_evictions.domain.values import Child, Household, Signal, Tenant
 from tak_evictions.projections.emergency_requests import (
     NAME,
-    EmergencyRequests,
     EmergencyRequestsProjection,
+    EmergencyRequestsReadModel,
     create_schema,
 )
 from tak_platform.follower import Follower
@@ -57,7 +57,7 @@ def evictions(make_database: Callable[[str], str]) -> Iterator[EvictionsApp]:
 
 
 @pytest.fixture
-async def requests_index(evictions: EvictionsApp) -> AsyncIterator[EmergencyRequests]:
+async def requests_index(evictions: EvictionsApp) -> AsyncIterator[EmergencyRequestsReadModel]:
     """The emergency-request index, its follower prepared but not running."""
     assert evictions.database_url is not None
     pool = await asyncpg.create_pool(evictions.database_url, min_size=1, max_size=3)
@@ -65,5 +65,5 @@ async def requests_index(evictions: EvictionsApp) -> AsyncIterator[EmergencyRequ
         await create_schema(conn)
     follower = Follower(NAME, evictions, pool, EmergencyRequestsProjection(evictions).handle)
     await follower.prepare()
-    yield EmergencyRequests(pool, follower)
+    yield EmergencyRequestsReadModel(pool, follower)
     await pool.close()

@@ -24,7 +24,7 @@ from tak_evictions.features.emergency_apartment_assigned.consumer import (
     AssignmentRecorder,
     build_broker,
 )
-from tak_evictions.projections.emergency_requests import EmergencyRequests
+from tak_evictions.projections.emergency_requests import EmergencyRequestsReadModel
 from tak_evictions.settings import EvictionsSettings
 
 from .conftest import evicted_family, later
@@ -39,7 +39,9 @@ def app(evictions: EvictionsApp) -> EvictionsApp:
 
 
 @pytest.fixture
-async def broker(app: EvictionsApp, requests_index: EmergencyRequests) -> AsyncIterator[NatsBroker]:
+async def broker(
+    app: EvictionsApp, requests_index: EmergencyRequestsReadModel
+) -> AsyncIterator[NatsBroker]:
     """The consumer as the service runs it: the index's follower runs beside it."""
     settings = EvictionsSettings(pseudonym_key="k" * 32, district=DISTRICT, stream_name="TAK")
     recorder = AssignmentRecorder(app, requests_index)

@@ -12,8 +12,8 @@ import pytest
 from tak_evictions.application import EvictionsApp
 from tak_evictions.projections.emergency_requests import (
     NAME,
-    EmergencyRequests,
     EmergencyRequestsBehind,
+    EmergencyRequestsReadModel,
 )
 from tak_platform.identity import synthetic_number
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_request_leads_to_the_case_that_made_it(
-    evictions: EvictionsApp, requests_index: EmergencyRequests
+    evictions: EvictionsApp, requests_index: EmergencyRequestsReadModel
 ) -> None:
     case_id, request_id = evicted_family(evictions)
     await requests_index.follower.catch_up()
@@ -31,7 +31,7 @@ async def test_a_request_leads_to_the_case_that_made_it(
 
 
 async def test_a_request_saved_a_moment_before_is_found_once_the_index_catches_up(
-    evictions: EvictionsApp, requests_index: EmergencyRequests
+    evictions: EvictionsApp, requests_index: EmergencyRequestsReadModel
 ) -> None:
     case_id, request_id = evicted_family(evictions)
     stop = asyncio.Event()
@@ -47,7 +47,7 @@ async def test_a_request_saved_a_moment_before_is_found_once_the_index_catches_u
 
 
 async def test_while_the_index_is_behind_a_miss_is_not_taken_for_a_request_of_no_case(
-    evictions: EvictionsApp, requests_index: EmergencyRequests
+    evictions: EvictionsApp, requests_index: EmergencyRequestsReadModel
 ) -> None:
     _, request_id = evicted_family(evictions)
     with pytest.raises(EmergencyRequestsBehind):
@@ -55,7 +55,7 @@ async def test_while_the_index_is_behind_a_miss_is_not_taken_for_a_request_of_no
 
 
 async def test_a_request_no_case_made_is_none_once_the_index_has_read_the_whole_log(
-    evictions: EvictionsApp, requests_index: EmergencyRequests
+    evictions: EvictionsApp, requests_index: EmergencyRequestsReadModel
 ) -> None:
     evicted_family(evictions)
     await requests_index.follower.catch_up()
@@ -63,7 +63,7 @@ async def test_a_request_no_case_made_is_none_once_the_index_has_read_the_whole_
 
 
 async def test_a_weeded_cases_request_leaves_the_index_and_a_rebuild_brings_it_not_back(
-    evictions: EvictionsApp, requests_index: EmergencyRequests
+    evictions: EvictionsApp, requests_index: EmergencyRequestsReadModel
 ) -> None:
     kept, kept_request = evicted_family(evictions)
     other = synthetic_number(random.Random(3), 1979)

@@ -89,7 +89,7 @@ def _request_of(event: Any) -> UUID | None:
 
 
 @dataclass(frozen=True)
-class EmergencyRequests:
+class EmergencyRequestsReadModel:
     """The index, and the follower that keeps it current."""
 
     pool: asyncpg.Pool

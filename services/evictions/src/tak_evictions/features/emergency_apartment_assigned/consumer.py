@@ -31,9 +31,10 @@ from tak_contracts.envelope import EnvelopeError, from_nats
 from tak_contracts.events.placements import ApartmentAssigned
 from tak_evictions.application import EvictionsApp
 from tak_evictions.commands import RecordEmergencyApartment
-from tak_evictions.projections.emergency_requests import EmergencyRequests
+from tak_evictions.projections.emergency_requests import EmergencyRequestsReadModel
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.errors import Conflict, TakError, Unavailable
+from tak_platform.nats import servers
 from tak_platform.runtime import Worker
 from tak_platform.streams import consumer_name, declare_consumer, durable_explicit_consumer
 
@@ -79,7 +80,7 @@ class AssignmentRecorder:
     """What the consumer records an assignment with: the service and the request index."""
 
     app: EvictionsApp
-    requests: EmergencyRequests
+    requests: EmergencyRequestsReadModel
 
     async def record(self, assigned: ApartmentAssigned, now: datetime) -> AssignmentOutcome:
         """The case whose request the assignment answers records it (idempotent)."""
@@ -153,7 +154,7 @@ def build_broker(
     settings: EvictionsSettings, recorder: AssignmentRecorder, clock: Clock
 ) -> NatsBroker:
     broker = NatsBroker(
-        settings.nats_url.split(","),
+        servers(settings.nats_url),
         logger=log,
         log_level=logging.DEBUG,
         max_reconnect_attempts=-1,

@@ -8,13 +8,14 @@ from datetime import datetime
 
 import asyncpg
 from fastapi import FastAPI
+from faststream.nats import NatsRouter
 
 from tak_evictions.application import EvictionsApp
 from tak_evictions.domain.deadlines import swedish_holidays
 from tak_evictions.features.close_case.http import router as close_case_router
 from tak_evictions.features.emergency_apartment_assigned.consumer import (
     AssignmentRecorder,
-    consumer_worker,
+    build_router,
 )
 from tak_evictions.features.get_case.http import router as get_case_router
 from tak_evictions.features.get_work_list.http import router as get_work_list_router
@@ -25,7 +26,7 @@ from tak_evictions.projections import emergency_requests, work_list
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.follower import Follower, Handler
 from tak_platform.producer import open_application, producer_app
-from tak_platform.runtime import LocalWorker, Worker
+from tak_platform.runtime import LocalWorker
 
 
 def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None = None) -> FastAPI:
@@ -47,7 +48,7 @@ def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None =
         on_startup=read_models.open,
         on_shutdown=read_models.close,
         health_extra=read_models.health,
-        workers=_consumers(settings, read_models, clock),
+        nats_routers=_consumers(settings, read_models, clock),
         local_workers=read_models.followers(),
         routers=(
             register_threat_router,
@@ -62,10 +63,11 @@ def create_app(settings: EvictionsSettings, now: Callable[[], datetime] | None =
 
 def _consumers(
     settings: EvictionsSettings, read_models: _ReadModels, clock: Callable[[], datetime]
-) -> dict[str, Worker]:
+) -> list[NatsRouter]:
+    """The service's consumers, on its one broker; in memory there are none."""
     if read_models.app.database_url is None:
-        return {}
-    return {"emergency_apartment_assigned": consumer_worker(settings, read_models.recorder, clock)}
+        return []
+    return [build_router(settings, read_models.recorder, clock)]
 
 
 class _ReadModels:
@@ -84,6 +86,7 @@ class _ReadModels:
         }
         self.pool: asyncpg.Pool | None = None
         self.following: dict[str, Follower] = {}
+        self.assignments: AssignmentRecorder | None = None
 
     async def open(self, api: FastAPI) -> None:
         if self.app.database_url is None:
@@ -97,15 +100,16 @@ class _ReadModels:
             for name, handle in self.handlers.items()
         }
         api.state.work_list = work_list.WorkListReadModel(self.pool, self.following[work_list.NAME])
-
-    def recorder(self) -> AssignmentRecorder:
-        """What the consumer records assignments with (once ``open`` has run)."""
-        if self.pool is None:
-            raise RuntimeError("the read models open before the workers start")
         index = emergency_requests.EmergencyRequestsReadModel(
             self.pool, self.following[emergency_requests.NAME]
         )
-        return AssignmentRecorder(self.app, index)
+        self.assignments = AssignmentRecorder(self.app, index)
+
+    def recorder(self) -> AssignmentRecorder:
+        """What the consumer records assignments with (once ``open`` has run)."""
+        if self.assignments is None:
+            raise RuntimeError("the read models open before the consumers start")
+        return self.assignments
 
     def followers(self) -> dict[str, LocalWorker]:
         """Each read model's follower, by the read model's short name (``work_list``)."""

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import subprocess
-import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 from uuid import UUID, uuid4
 
 import httpx
@@ -26,23 +22,13 @@ from nats.aio.msg import Msg
 
 from tak_contracts import from_nats, wrap
 from tak_contracts.events.placements import ApartmentAssigned, ApartmentKind
-from tak_launcher.servers import free_port
 from tak_platform.identity import synthetic_number
+
+from .conftest import Service
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")
 TODAY = datetime.now(UTC).date()  # the service's clock is UTC: an execution today is not future
-
-
-@dataclass(frozen=True)
-class Service:
-    url: str
-    nats_url: str
-    district: str
-    stream: str
-
-    def subject(self, service: str, event_name: str) -> str:
-        return f"tak.{self.district}.{service}.{event_name}.v1"
 
 
 @dataclass(frozen=True)
@@ -78,49 +64,6 @@ def tenant(seed: int, name: str, street: str, landlord: str) -> Tenant:
 PREVENTED = tenant(1, "Saga Komponentsson", "Provgatan", "Hyresvärd Komponent AB")
 MOVED = tenant(2, "Hugo Exempelqvist", "Exempelvägen", "Privatvärd Prov HB")
 EXECUTED = tenant(3, "Maja Demodotter-Lind", "Testbacken", "Allmännyttan Komponent AB")
-
-
-@pytest.fixture
-def service(
-    nats_url: str, postgres_url: str, make_database: Callable[[str], str], tmp_path: Path
-) -> Iterator[Service]:
-    """``python -m tak_evictions`` on a district, stream and database of this test's own."""
-    district, port = f"c{uuid4().hex[:10]}", free_port()
-    running = Service(f"http://127.0.0.1:{port}", nats_url, district, f"C_{district.upper()}")
-    env = os.environ | {
-        "TAK_NATS_URL": nats_url,
-        "TAK_DATABASE_URL": postgres_url,
-        "TAK_DATABASE_NAME": urlsplit(make_database("evictions")).path.lstrip("/"),
-        "TAK_DISTRICT": district,
-        "TAK_STREAM_NAME": running.stream,
-        "TAK_STREAM_SUBJECTS": f'["tak.{district}.>"]',
-        "TAK_HTTP_PORT": str(port),
-        "TAK_PSEUDONYM_KEY": "component-test-city-key-0123456789",
-    }
-    log = tmp_path / "evictions.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tak_evictions"], env=env, stdout=out, stderr=out
-        )
-    try:
-        _wait_until_connected(running.url, proc, log)
-        yield running
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
-def _wait_until_connected(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json()["nats"] == "connected":
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the service did not come up: {log.read_text()[-3000:]}")
 
 
 async def test_a_year_in_small_the_alert_resolves_when_placements_assigns_and_no_pii_is_published(

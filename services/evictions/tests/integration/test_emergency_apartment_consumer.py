@@ -22,10 +22,11 @@ from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.features.emergency_apartment_assigned.consumer import (
     ACK_WAIT_SECONDS,
     AssignmentRecorder,
-    build_broker,
+    build_router,
 )
 from tak_evictions.projections.emergency_requests import EmergencyRequestsReadModel
 from tak_evictions.settings import EvictionsSettings
+from tak_platform.nats import service_broker
 
 from .conftest import evicted_family, later
 
@@ -42,13 +43,16 @@ def app(evictions: EvictionsApp) -> EvictionsApp:
 async def broker(
     app: EvictionsApp, requests_index: EmergencyRequestsReadModel
 ) -> AsyncIterator[NatsBroker]:
-    """The consumer as the service runs it: the index's follower runs beside it."""
+    """The consumer on a broker as the service's runtime makes it; the index's follower runs
+    beside it."""
     settings = EvictionsSettings(pseudonym_key="k" * 32, district=DISTRICT, stream_name="TAK")
     recorder = AssignmentRecorder(app, requests_index)
     stop = asyncio.Event()
     following = asyncio.create_task(requests_index.follower.run(stop))
     try:
-        async with TestNatsBroker(build_broker(settings, recorder, lambda: later(30))) as br:
+        router = build_router(settings, lambda: recorder, lambda: later(30))
+        served = service_broker(settings.nats_url, "tak-test-evictions", [router])
+        async with TestNatsBroker(served) as br:
             yield br
     finally:
         stop.set()

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
+from faststream.nats import NatsRouter
 from nats.aio.client import Client
 
 from tak_platform.application import TakApplication
@@ -44,19 +45,21 @@ def producer_app(
     health_extra: HealthExtra | None = None,
     workers: dict[str, Worker] | None = None,
     local_workers: dict[str, LocalWorker] | None = None,
+    nats_routers: Sequence[NatsRouter] = (),
     routers: Sequence[APIRouter] = (),
     now: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The FastAPI app of a producing service, with its relay when it has a database.
 
-    ``workers`` need NATS (consumers), ``local_workers`` only the database (read-model
+    ``nats_routers`` are the service's consumers (faststream routers, on the runtime's one
+    broker); ``workers`` need NATS too, ``local_workers`` only the database (read-model
     followers); all run supervised beside the API and are drained at shutdown.
     ``on_startup`` / ``on_shutdown`` open and close the service's own resources (a read model's
     pool); ``health_extra`` adds what they report to ``/health``. Request handlers get the
     app, its idempotent commands' receipts and the clock (``now``, the district's local time
     by default) from ``tak_platform.dependencies``.
     """
-    runtime = Runtime(settings, dict(workers or {}), dict(local_workers or {}))
+    runtime = Runtime(settings, dict(workers or {}), dict(local_workers or {}), nats_routers)
     relay = None
     if app.database_url is not None:
         relay = Relay(

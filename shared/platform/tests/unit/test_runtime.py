@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
+from faststream.nats import NatsRouter
 from nats.aio.client import Client
 
 from tak_platform.nats import servers
@@ -80,6 +81,28 @@ async def test_a_worker_that_needs_nats_is_refused_in_memory() -> None:
 
     with pytest.raises(ValueError, match="need NATS"):
         runtime.start()
+
+
+async def test_a_consumer_is_refused_in_memory() -> None:
+    runtime = Runtime(_Settings(pseudonym_key="k" * 32), routers=[NatsRouter()])
+
+    with pytest.raises(ValueError, match="need NATS"):
+        runtime.start()
+
+
+async def test_a_service_whose_nats_is_away_stops_without_waiting_for_it() -> None:
+    settings = _Settings(
+        pseudonym_key="k" * 32,
+        nats_url="nats://127.0.0.1:1",
+        database_url="postgresql://127.0.0.1:1/unused",
+    )
+    runtime = Runtime(settings)
+    runtime.start()
+    await asyncio.sleep(0.3)
+
+    await asyncio.wait_for(runtime.stop(), timeout=2.0)
+    assert runtime.nats is None
+    assert runtime.health()["nats"] == "unavailable"
 
 
 def test_a_comma_separated_nats_url_names_each_server() -> None:

@@ -8,7 +8,8 @@ the consumer (reporting keeps it as a dead letter). A failure of our own (the da
 leaves the message unacknowledged: JetStream delivers it again after ``ACK_WAIT_SECONDS``.
 The case is found by the request's id in an index (``projections/emergency_requests.py``), not
 by reading the log; while the index is behind, or the case changed meanwhile, the message is
-delivered again shortly. The durable consumer is declared by ``tak_platform.streams``.
+delivered again shortly. The router runs on the service's one broker (``tak_platform.runtime``),
+which declares its durable consumer as ``tak_platform.streams`` makes it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from enum import StrEnum
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
+from faststream.nats import JStream, NatsRouter, PullSub
 from faststream.nats.annotations import NatsMessage
-from nats.aio.client import Client
 from nats.js.api import ConsumerConfig
 
 from tak_contracts.envelope import EnvelopeError, from_nats
@@ -34,9 +34,7 @@ from tak_evictions.commands import RecordEmergencyApartment
 from tak_evictions.projections.emergency_requests import EmergencyRequestsReadModel
 from tak_evictions.settings import EvictionsSettings
 from tak_platform.errors import Conflict, TakError, Unavailable
-from tak_platform.nats import servers
-from tak_platform.runtime import Worker
-from tak_platform.streams import consumer_name, declare_consumer, durable_explicit_consumer
+from tak_platform.streams import consumer_name, durable_explicit_consumer
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +95,10 @@ class AssignmentRecorder:
 
 
 def build_router(
-    settings: EvictionsSettings, recorder: AssignmentRecorder, clock: Clock
+    settings: EvictionsSettings, recorder: Callable[[], AssignmentRecorder], clock: Clock
 ) -> NatsRouter:
-    """One durable pull consumer on this district's ``apartment_assigned`` subject."""
+    """One durable pull consumer on this district's ``apartment_assigned`` subject.
+    ``recorder`` is asked for per message: it exists once the service's read models opened."""
     router = NatsRouter()
     config = consumer_config(settings)
 
@@ -123,7 +122,7 @@ def build_router(
             log.warning("terminated a malformed message on %s: %s", raw.subject, exc)
             await message.reject()
             return
-        await _settle(message, recorder, assigned, clock())
+        await _settle(message, recorder(), assigned, clock())
 
     return router
 
@@ -148,31 +147,3 @@ async def _settle(
 
 async def _undecoded(message: Any, original: Any = None) -> None:
     return None  # the handler reads the raw message: a malformed body must not fail here
-
-
-def build_broker(
-    settings: EvictionsSettings, recorder: AssignmentRecorder, clock: Clock
-) -> NatsBroker:
-    broker = NatsBroker(
-        servers(settings.nats_url),
-        logger=log,
-        log_level=logging.DEBUG,
-        max_reconnect_attempts=-1,
-    )
-    broker.include_router(build_router(settings, recorder, clock))
-    return broker
-
-
-def consumer_worker(
-    settings: EvictionsSettings, recorder: Callable[[], AssignmentRecorder], clock: Clock
-) -> Worker:
-    """A runtime worker: declare the durable consumer, then run it until the service stops.
-    ``recorder`` is asked for when the worker starts (its index opens with the app)."""
-
-    async def work(nc: Client, stop: asyncio.Event) -> None:
-        await declare_consumer(nc.jetstream(), settings.stream_name, consumer_config(settings))
-        async with build_broker(settings, recorder(), clock) as broker:
-            await broker.start()
-            await stop.wait()
-
-    return work

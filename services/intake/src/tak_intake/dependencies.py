@@ -9,7 +9,7 @@ from fastapi import Depends
 from tak_intake.application import IntakeApp
 from tak_platform.dependencies import ServiceCall, Services, service_call, services_of
 
-Container = Annotated[Services[IntakeApp], Depends(services_of)]
+AppServices = Annotated[Services[IntakeApp], Depends(services_of)]
 """The application and the clock, for a query."""
 Call = Annotated[ServiceCall[IntakeApp], Depends(service_call)]
 """A command on its way to ``IntakeApp``, with its ``Idempotency-Key``."""

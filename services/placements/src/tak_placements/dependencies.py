@@ -9,7 +9,7 @@ from fastapi import Depends
 from tak_placements.application import PlacementsApp
 from tak_platform.dependencies import ServiceCall, Services, service_call, services_of
 
-Container = Annotated[Services[PlacementsApp], Depends(services_of)]
+AppServices = Annotated[Services[PlacementsApp], Depends(services_of)]
 """The application and the clock, for a query."""
 Call = Annotated[ServiceCall[PlacementsApp], Depends(service_call)]
 """A command on its way to ``PlacementsApp``, with its ``Idempotency-Key``."""

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from tak_intake.dependencies import Container
+from tak_intake.dependencies import AppServices
 from tak_intake.domain.person import Person
 from tak_intake.domain.values import Gender, TargetGroup
 from tak_platform.bounds import MAX_VERSION
@@ -53,7 +53,7 @@ class PersonOut(BaseModel):
 @router.get("/{person_id}", summary="Get a person (optionally as at a version)")
 def get_person(
     person_id: UUID,
-    container: Container,
+    services: AppServices,
     version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> PersonOut:
-    return PersonOut.of(container.app.get_person(person_id, version=version))
+    return PersonOut.of(services.app.get_person(person_id, version=version))

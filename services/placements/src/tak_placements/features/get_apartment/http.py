@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from tak_placements.dependencies import Container
+from tak_placements.dependencies import AppServices
 from tak_placements.domain.apartment import Apartment, Placement
 from tak_placements.domain.values import ApartmentKind
 from tak_platform.bounds import MAX_VERSION
@@ -65,7 +65,7 @@ class ApartmentOut(BaseModel):
 @router.get("/{apartment_id}", summary="Get an apartment (optionally as at a version)")
 def get_apartment(
     apartment_id: UUID,
-    container: Container,
+    services: AppServices,
     version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> ApartmentOut:
-    return ApartmentOut.of(container.app.get_apartment(apartment_id, version=version))
+    return ApartmentOut.of(services.app.get_apartment(apartment_id, version=version))

@@ -12,10 +12,8 @@ seed) so that the four take about a minute. The same checks against a running su
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ import httpx
 import pytest
 
 from tak_launcher.servers import free_port
+from tak_launcher.testing import service_process
 
 pytestmark = pytest.mark.integration
 
@@ -88,7 +87,7 @@ def service(
 ) -> Iterator[Running]:
     """One service as a process on a district, stream and database of this test's own."""
     name, district, port = request.param, f"f{uuid4().hex[:10]}", free_port()
-    env = os.environ | {
+    env = {
         "TAK_NATS_URL": nats_url,
         "TAK_DATABASE_URL": postgres_url,
         "TAK_DATABASE_NAME": urlsplit(make_database(name)).path.lstrip("/"),
@@ -99,31 +98,9 @@ def service(
         "TAK_HTTP_PORT": str(port),
         "TAK_PSEUDONYM_KEY": "fuzz-test-city-key-0123456789abcdef",
     }
-    log = tmp_path / f"{name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", f"tak_{name}"], env=env, stdout=out, stderr=out
-        )
-    try:
-        running = Running(name, f"http://127.0.0.1:{port}")
-        _wait_until_up(running.url, proc, log)
-        yield running
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json()["nats"] == "connected":
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"the service did not come up:\n{log.read_text()}")
+    url = f"http://127.0.0.1:{port}"
+    with service_process(name, env, url, tmp_path / f"{name}.log"):
+        yield Running(name, url)
 
 
 def config_with_a_record(service: Running, tmp_path: Path) -> Path:

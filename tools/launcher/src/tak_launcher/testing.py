@@ -12,11 +12,15 @@ import atexit
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import nats
 import pytest
 from nats.aio.client import Client
@@ -136,3 +140,34 @@ async def nats_client(nats_url: str) -> AsyncIterator[Client]:
     client = await nats.connect(servers=servers(nats_url))
     yield client
     await client.drain()
+
+
+@contextlib.contextmanager
+def service_process(
+    service: str, env: dict[str, str], url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m tak_<service>`` with ``env`` (added to this process's), once its ``/health``
+    at ``url`` says NATS is connected; stopped (SIGTERM, then waited for) afterwards."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"tak_{service}"], env=os.environ | env, stdout=out, stderr=out
+        )
+    try:
+        _wait_until_connected(url, proc, log)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _wait_until_connected(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json()["nats"] == "connected":
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up: {log.read_text()[-3000:]}")

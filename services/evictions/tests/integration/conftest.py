@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
+from fastapi.testclient import TestClient
 
 from tak_evictions.application import EvictionsApp
+from tak_evictions.bootstrap import create_app
 from tak_evictions.commands import CaseStep, RecordExecution, RegisterThreat
 from tak_evictions.domain.values import Child, Household, Signal, Tenant
 from tak_evictions.projections.emergency_requests import (
@@ -18,9 +20,12 @@ from tak_evictions.projections.emergency_requests import (
     EmergencyRequestsReadModel,
     create_schema,
 )
+from tak_evictions.settings import EvictionsSettings
+from tak_platform.database import drop_database
 from tak_platform.follower import Follower
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+API_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 NUMBER = "198112189876"
 
 
@@ -67,3 +72,20 @@ async def requests_index(evictions: EvictionsApp) -> AsyncIterator[EmergencyRequ
     await follower.prepare()
     yield EmergencyRequestsReadModel(pool, follower)
     await pool.close()
+
+
+@pytest.fixture
+def client(postgres_url: str) -> Iterator[TestClient]:
+    """The service's HTTP API on a database of its own, NATS away, the clock at ``API_NOW``."""
+    name = f"evictions_{uuid4().hex[:8]}"
+    settings = EvictionsSettings(
+        database_url=postgres_url,
+        database_name=name,
+        pseudonym_key="k" * 32,
+        nats_url="nats://127.0.0.1:1",
+    )
+    try:
+        with TestClient(create_app(settings, now=lambda: API_NOW)) as client:
+            yield client
+    finally:
+        drop_database(postgres_url, name)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import pytest
 from fastapi.testclient import TestClient
 
 from tak_evictions.application import EvictionsApp
-from tak_evictions.bootstrap import create_app
 from tak_evictions.commands import (
     AttemptContact,
     CaseStep,
@@ -30,8 +29,6 @@ from tak_evictions.projections.work_list import (
     create_schema,
     read_page,
 )
-from tak_evictions.settings import EvictionsSettings
-from tak_platform.database import drop_database
 from tak_platform.follower import Follower
 from tak_platform.identity import synthetic_number
 
@@ -47,10 +44,8 @@ def on(day: date) -> datetime:
 
 
 @pytest.fixture
-def app(make_database: Callable[[str], str]) -> Iterator[EvictionsApp]:
-    app = EvictionsApp.for_database(make_database("evictions"), pseudonym_key="k" * 32)
-    yield app
-    app.close()
+def app(evictions: EvictionsApp) -> EvictionsApp:
+    return evictions
 
 
 @pytest.fixture
@@ -260,22 +255,6 @@ def threat(number: str, eviction_date: str | None = None) -> dict[str, Any]:
         "registered_by": "bo1",
         "is_test_data": True,
     }
-
-
-@pytest.fixture
-def client(postgres_url: str) -> Iterator[TestClient]:
-    name = f"evictions_{uuid4().hex[:8]}"
-    settings = EvictionsSettings(
-        database_url=postgres_url,
-        database_name=name,
-        pseudonym_key="k" * 32,
-        nats_url="nats://127.0.0.1:1",
-    )
-    try:
-        with TestClient(create_app(settings, now=lambda: on(TODAY))) as client:
-            yield client
-    finally:
-        drop_database(postgres_url, name)
 
 
 def test_the_work_list_over_http_includes_the_write_it_was_asked_to_wait_for(

@@ -4,35 +4,12 @@ cannot hold is refused before it reaches the query."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from uuid import uuid4
-
 import pytest
 from fastapi.testclient import TestClient
 
-from tak_evictions.bootstrap import create_app
-from tak_evictions.settings import EvictionsSettings
 from tak_platform.bounds import MAX_PAGE, MAX_POSITION
-from tak_platform.database import drop_database
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(postgres_url: str) -> Iterator[TestClient]:
-    name = f"evictions_{uuid4().hex[:8]}"
-    settings = EvictionsSettings(
-        database_url=postgres_url,
-        database_name=name,
-        pseudonym_key="k" * 32,
-        nats_url="nats://127.0.0.1:1",
-    )
-    try:
-        with TestClient(create_app(settings, now=lambda: datetime(2026, 11, 23, tzinfo=UTC))) as c:
-            yield c
-    finally:
-        drop_database(postgres_url, name)
 
 
 def test_the_last_page_allowed_answers_empty(client: TestClient) -> None:

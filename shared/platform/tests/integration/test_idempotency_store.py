@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
+from idempotency_scenarios import two_requests_with_one_key
 from ledger import LedgerApp, Note
 
-from tak_platform.idempotency import Receipt, fingerprint, run_idempotent
+from tak_platform.idempotency import fingerprint, run_idempotent
 
 pytestmark = pytest.mark.integration
 
@@ -70,20 +70,5 @@ def test_when_the_transaction_fails_after_the_events_insert_neither_events_nor_r
 def test_two_requests_with_one_key_take_effect_once_and_get_the_same_receipt(
     app: LedgerApp, database: str
 ) -> None:
-    both_decided = threading.Barrier(2)
-    answers: list[Receipt] = []
-
-    def decide_then_save() -> None:
-        note = Note.write("x")
-        both_decided.wait(5)
-        app.save_or_conflict(note, facts={"note_id": str(note.id)})
-
-    def request() -> None:
-        answers.append(run_idempotent(app.receipts, "k", PRINT, decide_then_save))
-
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    answers = two_requests_with_one_key(app, PRINT)
     assert len(answers) == 2 and answers[0] == answers[1] and rows(database) == (1, 1)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from idempotency_scenarios import two_requests_with_one_key
 from ledger import LedgerApp, Note
 
 from tak_platform.errors import Conflict, Invalid
@@ -69,22 +68,7 @@ def test_a_save_refused_as_stale_stores_no_receipt(app: LedgerApp) -> None:
 def test_two_requests_with_one_key_take_effect_once_and_get_the_same_receipt(
     app: LedgerApp,
 ) -> None:
-    both_decided = threading.Barrier(2)
-    answers: list[Receipt] = []
-
-    def decide_then_save() -> None:
-        note = Note.write("x")
-        both_decided.wait(5)
-        app.save_or_conflict(note, facts={"note_id": str(note.id)})
-
-    def request() -> None:
-        answers.append(run_idempotent(app.receipts, "k", PRINT, decide_then_save))
-
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    answers = two_requests_with_one_key(app, PRINT)
     assert len(answers) == 2 and answers[0] == answers[1] and notes(app) == 1
 
 

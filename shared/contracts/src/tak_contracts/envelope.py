@@ -8,6 +8,7 @@ event's JSON. ``Nats-Msg-Id`` equals ``ce-id`` so that JetStream drops a re-publ
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ SPECVERSION = "1.0"
 JSON = "application/json"
 MSG_ID = "Nats-Msg-Id"
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"%')
+_UNSAFE = re.compile(f"[^{re.escape(_SAFE)}]")
 _REQUIRED = (
     "id",
     "source",
@@ -90,7 +92,7 @@ class CloudEvent:
             "correlationid": self.correlationid,
             "causationid": self.causationid,
         }
-        headers = {f"ce-{k}": quote(v, safe=_SAFE) for k, v in attrs.items() if v is not None}
+        headers = {f"ce-{k}": _header_value(v) for k, v in attrs.items() if v is not None}
         headers[MSG_ID] = str(self.id)
         return headers
 
@@ -169,6 +171,11 @@ def from_nats(headers: Mapping[str, str] | None, body: bytes) -> CloudEvent:
         )
     except ValueError as exc:
         raise EnvelopeError(f"malformed CloudEvents header: {exc}") from exc
+
+
+def _header_value(value: str) -> str:
+    """``value`` percent-encoded (``quote``); most values need none, so skip the encoder."""
+    return quote(value, safe=_SAFE) if _UNSAFE.search(value) else value
 
 
 def _iso(moment: datetime) -> str:

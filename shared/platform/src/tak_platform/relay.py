@@ -2,8 +2,11 @@
 (docs/architecture.md, the relay).
 
 It follows the service's own notification log, maps each domain event others need to
-integration events, publishes them in pipelined batches, waits for every PubAck, and only then
-stores its position. One instance per service holds a PostgreSQL advisory lock on a dedicated
+integration events, publishes them in pipelined batches, waits for every PubAck of a batch, and
+only then stores the batch's position. Batches overlap: while the acks of one come back, the next
+is read and decoded (in a worker thread) and published, up to ``max_pending`` unacknowledged
+messages; positions are still stored strictly in log order, each only once every event up to it
+is acknowledged. One instance per service holds a PostgreSQL advisory lock on a dedicated
 connection; others stand by. At start-up it reads the last message it published from the
 stream and resumes after it, so a restart after the dedup window repeats nothing.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +40,10 @@ log = logging.getLogger(__name__)
 EVENT_ID_NAMESPACE = UUID("6f1c2a59-1d0e-4c8e-9a51-7a4a3f3e2b10")
 PUBLISH_DEADLINE_SECONDS = 10.0
 RESUME_MARGIN = timedelta(minutes=1)
+MAX_PENDING = 4000
+"""Publishes awaiting their PubAck, across the batches in flight (at least one batch)."""
+YIELD_EVERY = 64
+"""Publishes queued before the relay lets the client flush them and read acks."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,27 @@ class Publication:
 
 
 EventMapping = Callable[[Any], Sequence[Publication]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """An event ready to publish: its subject and headers computed off the event loop."""
+
+    event: CloudEvent
+    subject: str
+    headers: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The messages of a batch of notifications up to ``position``, and their PubAcks to come."""
+
+    position: int
+    messages: list[_Message]
+    futures: list[asyncio.Future[Any]] = field(default_factory=list)
+
+    def acked(self) -> bool:
+        return all(f.done() for f in self.futures)
 
 
 def event_id(district: str, service: str, notification_id: int, index: int) -> UUID:
@@ -98,6 +127,8 @@ class Relay:
     batch_size: int = 500
     status: RelayStatus = field(default_factory=RelayStatus)
     _on_stream: set[UUID] = field(default_factory=set)
+    _subjects: dict[str, str] = field(default_factory=dict)
+    """The subject of each ``ce-type`` this relay published (all in its own district)."""
     _nc: Client | None = None
 
     @property
@@ -145,23 +176,54 @@ class Relay:
     async def _relay(
         self, conn: psycopg.AsyncConnection[Any], nc: Client, stop: asyncio.Event
     ) -> None:
-        js = nc.jetstream(publish_async_max_pending=max(4000, self.batch_size))
-        position = await self._resume(conn, js)
-        while not stop.is_set():
-            self.status.nats_connected = nc.is_connected
-            rows = await asyncio.to_thread(
-                self.app.recorder.select_notifications,
-                start=position,
-                limit=self.batch_size,
-                inclusive_of_start=False,
-            )
-            if not rows:
-                self.status.head = position
-                await self._wait_for_news(conn, stop)
-                continue
-            await self._publish(js, await asyncio.to_thread(self._messages, rows))
-            await self._store_position(conn, rows[-1].id)
-            position = rows[-1].id
+        max_pending = max(MAX_PENDING, self.batch_size)
+        js = nc.jetstream(publish_async_max_pending=max_pending)
+        read = await self._resume(conn, js)
+        sent: deque[_Batch] = deque()
+        reading = _in_thread(self._read, read)
+        try:
+            while not stop.is_set():
+                self.status.nats_connected = nc.is_connected
+                batch = await reading
+                if batch is not None:
+                    read = batch.position
+                    reading = _in_thread(self._read, read)  # decoded while this one publishes
+                    while sent and _in_flight(sent) + len(batch.messages) > max_pending:
+                        await self._confirm(conn, js, sent.popleft())
+                    await self._send(js, batch)
+                    sent.append(batch)
+                    while sent and sent[0].acked():
+                        await self._confirm(conn, js, sent.popleft())
+                    continue
+                if sent:  # at the head: finish what is in flight, then look again
+                    while sent:
+                        await self._confirm(conn, js, sent.popleft())
+                else:
+                    self.status.head = read
+                    await self._wait_for_news(conn, stop)
+                reading = _in_thread(self._read, read)
+            while sent:  # stopping: finish the batches in flight
+                await self._confirm(conn, js, sent.popleft())
+        finally:  # the read in hand ends before the app may be closed; its outcome is moot
+            await asyncio.wait([reading])
+            if not reading.cancelled():
+                reading.exception()
+
+    def _read(self, after: int) -> _Batch | None:
+        """The next batch after ``after``, decoded and ready to publish (in a worker thread)."""
+        rows = self.app.recorder.select_notifications(
+            start=after, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not rows:
+            return None
+        messages = [_Message(e, self._subject(e), e.headers()) for e in self._messages(rows)]
+        return _Batch(rows[-1].id, messages)
+
+    def _subject(self, event: CloudEvent) -> str:
+        subject = self._subjects.get(event.type)
+        if subject is None:
+            subject = self._subjects[event.type] = event.nats_subject()
+        return subject
 
     async def _resume(self, conn: psycopg.AsyncConnection[Any], js: JetStreamContext) -> int:
         cur = await conn.execute(
@@ -225,28 +287,38 @@ class Relay:
             for i, p in enumerate(self.mapping(domain_event))
         ]
 
-    async def _publish(self, js: JetStreamContext, events: list[CloudEvent]) -> None:
-        """Publish pipelined; re-publish what was not acked (same ids) until all are."""
-        pending, first_try = events, True
-        while pending:
-            futures = [
-                await js.publish_async(e.nats_subject(), e.data, headers=e.headers())
-                for e in pending
-            ]
-            done, _ = await asyncio.wait(futures, timeout=PUBLISH_DEADLINE_SECONDS)
-            acked = [(e, f) for e, f in zip(pending, futures, strict=True) if _acked(f, done)]
+    async def _send(self, js: JetStreamContext, batch: _Batch) -> None:
+        """Publish the batch's messages pipelined; their PubAcks are awaited by ``_confirm``."""
+        batch.futures = []
+        for i, m in enumerate(batch.messages, 1):
+            batch.futures.append(await js.publish_async(m.subject, m.event.data, headers=m.headers))
+            if i % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the client write them out and read acks meanwhile
+
+    async def _confirm(
+        self, conn: psycopg.AsyncConnection[Any], js: JetStreamContext, batch: _Batch
+    ) -> None:
+        """Wait for every PubAck of the batch; re-publish what was not acked within the deadline
+        (same ids) until all are; only then store its position."""
+        first_try = True
+        while batch.futures:
+            done, _ = await asyncio.wait(batch.futures, timeout=PUBLISH_DEADLINE_SECONDS)
+            pairs = list(zip(batch.messages, batch.futures, strict=True))
             if first_try:
-                self._check_duplicates(acked)
-            failed = [e for e, f in zip(pending, futures, strict=True) if not _acked(f, done)]
-            for f in futures:
+                self._check_duplicates([(m.event, f) for m, f in pairs if _acked(f, done)])
+            failed = [m for m, f in pairs if not _acked(f, done)]
+            for f in batch.futures:
                 f.cancel()  # a PubAck that never came: give its slot back (no-op once done)
-            self.status.published += len(pending) - len(failed)
-            if failed:
-                self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
-                log.warning("%s: %s", self.name, self.status.last_error)
-                await asyncio.sleep(0.5)
-            pending, first_try = failed, False
+            self.status.published += len(pairs) - len(failed)
+            if not failed:
+                break
+            self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
+            log.warning("%s: %s", self.name, self.status.last_error)
+            await asyncio.sleep(0.5)
+            batch.messages, first_try = failed, False
+            await self._send(js, batch)
         self.status.last_error = None
+        await self._store_position(conn, batch.position)
 
     def _check_duplicates(self, acked: list[tuple[CloudEvent, asyncio.Future[Any]]]) -> None:
         """A first publish answered ``duplicate``: the stream holds another message with this
@@ -284,6 +356,14 @@ class Relay:
 
 def _acked(future: asyncio.Future[Any], done: set[asyncio.Future[Any]]) -> bool:
     return future in done and future.exception() is None
+
+
+def _in_flight(sent: deque[_Batch]) -> int:
+    return sum(len(b.futures) for b in sent)
+
+
+def _in_thread(read: Callable[[int], _Batch | None], after: int) -> asyncio.Task[_Batch | None]:
+    return asyncio.ensure_future(asyncio.to_thread(read, after))
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 EVENT_ID_NAMESPACE = UUID("6f1c2a59-1d0e-4c8e-9a51-7a4a3f3e2b10")
 PUBLISH_DEADLINE_SECONDS = 10.0
+RETRY_PAUSE_SECONDS = 0.5
 RESUME_MARGIN = timedelta(minutes=1)
 MAX_PENDING = 4000
 """Publishes awaiting their PubAck, across the batches in flight (at least one batch)."""
@@ -165,6 +166,9 @@ class Relay:
         return False
 
     async def _prepare(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        # The stored position is where to resume, not what is true: the stream is (a restart
+        # reads what was published since). It need not wait for its WAL to reach disk.
+        await conn.execute("SET synchronous_commit = off")
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS relay_position (relay text PRIMARY KEY,"
             " notification_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())"
@@ -314,7 +318,7 @@ class Relay:
                 break
             self.status.last_error = f"{len(failed)} publishes unacknowledged; retrying"
             log.warning("%s: %s", self.name, self.status.last_error)
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(RETRY_PAUSE_SECONDS)
             batch.messages, first_try = failed, False
             await self._send(js, batch)
         self.status.last_error = None

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
 from ledger import LedgerApp, to_integration, write_notes
 from nats.aio.client import Client
+from nats.js.api import PubAck
+from nats.js.errors import NotFoundError
 
 from tak_contracts import from_nats
+from tak_platform import relay as relay_module
 from tak_platform.relay import Relay, event_id
 from tak_platform.streams import declare_stream, stream_config
 
@@ -266,3 +272,110 @@ async def test_a_forged_message_with_the_next_event_id_raises_the_duplicate_alar
 
 async def _position_is(relay: Relay, position: int) -> bool:
     return relay.status.position == position
+
+
+class _ShuffledAcks:
+    """A JetStream stand-in whose PubAcks come back late and out of order, and never for the
+    first publish of every 7th notification (a lost ack: the relay must publish it again).
+    Once the relay has given up on a publish, its ack never comes either."""
+
+    def __init__(self) -> None:
+        self.is_connected = True
+        self.waiting: list[tuple[int, UUID, asyncio.Future[PubAck]]] = []
+        self.acked: dict[UUID, int] = {}
+        self.futures: list[asyncio.Future[PubAck]] = []
+        self.most_unacked = 0
+        self._lost: set[UUID] = set()
+        self._random = random.Random(7)
+
+    def jetstream(self, **_: object) -> _ShuffledAcks:
+        return self
+
+    async def get_last_msg(self, *_: object) -> None:
+        raise NotFoundError
+
+    async def publish_async(
+        self, subject: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[PubAck]:
+        future: asyncio.Future[PubAck] = asyncio.get_running_loop().create_future()
+        sequence, id_ = int(headers["ce-sequence"]), UUID(headers["Nats-Msg-Id"])
+        self.futures.append(future)
+        if sequence % 7 == 0 and id_ not in self._lost:
+            self._lost.add(id_)  # this PubAck never comes
+        else:
+            self.waiting.append((sequence, id_, future))
+        self.most_unacked = max(self.most_unacked, len(self.waiting))
+        return future
+
+    async def ack_shuffled(self) -> None:
+        while True:
+            await asyncio.sleep(0.002)
+            self._random.shuffle(self.waiting)
+            for _ in range(len(self.waiting) // 2):
+                sequence, id_, future = self.waiting.pop()
+                if future.cancelled():  # the relay gave up on it: lost, published again
+                    continue
+                assert id_ not in self.acked, f"event {sequence} published again after its ack"
+                self.acked[id_] = sequence
+                future.set_result(PubAck(stream="T", seq=len(self.acked), duplicate=False))
+
+
+async def test_pipelined_batches_never_store_a_position_past_an_unacknowledged_event(
+    ledger_db: str, district: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several batches in flight, acks out of order and some lost: every stored position has
+    each event up to it acknowledged, positions only grow, and each event is acked once."""
+    monkeypatch.setattr(relay_module, "PUBLISH_DEADLINE_SECONDS", 0.3)
+    monkeypatch.setattr(relay_module, "RETRY_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(relay_module, "MAX_PENDING", 60)
+    app = LedgerApp.for_database(ledger_db)
+    write_notes(app, 400)
+    relay = Relay(
+        service="intake",
+        district=district,
+        database_url=ledger_db,
+        stream="T",
+        app=app,
+        mapping=to_integration,
+        batch_size=20,
+    )
+    nats = _ShuffledAcks()
+    stored: list[int] = []
+    ahead = 0
+    store = relay._store_position
+
+    async def checked_store(conn: psycopg.AsyncConnection[Any], position: int) -> None:
+        nonlocal ahead
+        on_stream = set(nats.acked.values())
+        assert set(range(1, position + 1)) <= on_stream, f"{position} stored before its acks"
+        assert not stored or position > stored[-1]
+        ahead = max(ahead, max(on_stream) - position)
+        stored.append(position)
+        await store(conn, position)
+
+    monkeypatch.setattr(relay, "_store_position", checked_store)
+    stop = asyncio.Event()
+    acking = asyncio.create_task(nats.ack_shuffled())
+    running = asyncio.create_task(relay.run(nats, stop))  # type: ignore[arg-type]
+
+    async def done() -> bool:
+        for task in (running, acking):
+            if task.done():
+                task.result()  # raises what went wrong in the relay or the stand-in
+        return relay.status.position == 400
+
+    try:
+        await wait_for(done, timeout=60)
+    finally:
+        stop.set()
+        acking.cancel()
+        running.cancel()  # a failed test leaves it waiting for acks; a passed one has stopped
+        await asyncio.wait([running, acking])
+        app.close()
+
+    assert sorted(nats.acked.values()) == list(range(1, 401))
+    given_up = sum(f.cancelled() for f in nats.futures)  # each published again, once
+    assert len(nats.futures) == 400 + given_up and given_up >= 400 // 7
+    assert stored[-1] == stored_position(ledger_db) == 400
+    assert nats.most_unacked > 20, "batches never overlapped"
+    assert ahead > 0, "acks never ran ahead of the stored position"

@@ -208,6 +208,9 @@ class Relay:
                 reading = _in_thread(self._read, read)
             while sent:  # stopping: finish the batches in flight
                 await self._confirm(conn, js, sent.popleft())
+        except Exception:  # what is in flight lands (or times out) before a restart reads the tail
+            await _settle([f for b in sent for f in b.futures])
+            raise
         finally:  # the read in hand ends before the app may be closed; its outcome is moot
             await asyncio.wait([reading])
             if not reading.cancelled():
@@ -306,11 +309,11 @@ class Relay:
         (same ids) until all are; only then store its position."""
         first_try = True
         while batch.futures:
-            done, _ = await asyncio.wait(batch.futures, timeout=PUBLISH_DEADLINE_SECONDS)
+            await _settle(batch.futures)  # most have their PubAck when the batch's turn comes
             pairs = list(zip(batch.messages, batch.futures, strict=True))
             if first_try:
-                self._check_duplicates([(m.event, f) for m, f in pairs if _acked(f, done)])
-            failed = [m for m, f in pairs if not _acked(f, done)]
+                self._check_duplicates([(m.event, f) for m, f in pairs if _acked(f)])
+            failed = [m for m, f in pairs if not _acked(f)]
             for f in batch.futures:
                 f.cancel()  # a PubAck that never came: give its slot back (no-op once done)
             self.status.published += len(pairs) - len(failed)
@@ -358,8 +361,14 @@ class Relay:
             break
 
 
-def _acked(future: asyncio.Future[Any], done: set[asyncio.Future[Any]]) -> bool:
-    return future in done and future.exception() is None
+def _acked(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+async def _settle(futures: list[asyncio.Future[Any]]) -> None:
+    unacked = [f for f in futures if not f.done()]
+    if unacked:
+        await asyncio.wait(unacked, timeout=PUBLISH_DEADLINE_SECONDS)
 
 
 def _in_flight(sent: deque[_Batch]) -> int:

@@ -7,6 +7,8 @@ import datetime
 import os
 import platform
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -35,6 +37,8 @@ def servers() -> Iterator[Servers]:
     """
     root = Path(tempfile.mkdtemp(prefix="tak-bench-"))
     started: list[ServerProcess] = []
+    # SIGTERM (a timeout, kill) ends the run through the finally below, not around it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         nats_server = start_nats(root / "nats", port=0)
         started.append(nats_server)

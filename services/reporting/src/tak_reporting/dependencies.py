@@ -12,7 +12,7 @@ from nats.aio.client import Client
 from tak_reporting.settings import ReportingSettings
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 
@@ -31,7 +31,7 @@ class AuditSources:
     nats: Client | None
 
 
-def _audit_sources(request: Request, pool: Pool) -> AuditSources:
+async def _audit_sources(request: Request, pool: Pool) -> AuditSources:
     state = request.app.state
     return AuditSources(state.settings, pool, state.runtime.nats)
 

@@ -3,8 +3,12 @@ its ``Idempotency-Key`` and ``If-Match``, each declared once here for every rout
 
 A command route is its request model, one dependency and one call to the service layer::
 
-    def write_note(body: NoteIn, step: Step) -> StepOut:
-        return step.record(step.app.write_note, body.command(step.on(body.recorded_by)))
+    async def write_note(body: NoteIn, step: Step) -> StepOut:
+        return await step.record(step.app.write_note, body.command(step.on(body)))
+
+Routes and dependencies are ``async def``: the service layer's synchronous work runs in the
+thread pool once per request (``ServiceCall.run``), not once per dependency, as FastAPI does
+with a plain ``def``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from tak_platform.bounds import MAX_KEY_LENGTH
 from tak_platform.errors import Invalid
@@ -34,7 +39,13 @@ class Services(Generic[AppT]):
     """The clock: time is passed into the domain, never read inside it."""
 
 
-def services_of(request: Request) -> Services[Any]:
+async def services_of(request: Request) -> Services[Any]:
+    """The application and the clock (``async``, as every dependency here: FastAPI runs a
+    plain ``def`` dependency in its thread pool, a thread hop for a line of work)."""
+    return _services(request)
+
+
+def _services(request: Request) -> Services[Any]:
     services: Services[Any] = request.app.state.services
     return services
 
@@ -64,7 +75,7 @@ async def idempotency(
 ) -> IdempotentRequest:
     body = await request.body()
     print_ = fingerprint(f"{request.method} {request.url.path}", _document(body))
-    return IdempotentRequest(services_of(request).idempotency, idempotency_key, print_)
+    return IdempotentRequest(_services(request).idempotency, idempotency_key, print_)
 
 
 def _document(body: bytes) -> Any:
@@ -75,7 +86,7 @@ def _document(body: bytes) -> Any:
         return body.decode("latin-1")
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(
@@ -111,13 +122,15 @@ class ServiceCall(Generic[AppT]):
     idempotency: IdempotentRequest
     response: Response
 
-    def run(self, use_case: Callable[[C], object], command: C) -> Receipt:
-        """``use_case(command)``, once per key; the receipt its answer is made from."""
-        return self.idempotency.run(lambda: use_case(command))
+    async def run(self, use_case: Callable[[C], object], command: C) -> Receipt:
+        """``use_case(command)``, once per key, in the thread pool (the service layer is
+        synchronous); the receipt its answer is made from. The route itself is ``async``: the
+        request's one thread hop is this one."""
+        return await run_in_threadpool(self.idempotency.run, lambda: use_case(command))
 
 
-def service_call(
+async def service_call(
     request: Request, response: Response, idempotency: Idempotency
 ) -> ServiceCall[Any]:
-    services = services_of(request)
+    services = _services(request)
     return ServiceCall(services.app, services.now(), idempotency, response)

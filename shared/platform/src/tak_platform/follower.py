@@ -82,8 +82,12 @@ class Follower:
     batch_size: int = 500
     poll_seconds: float = 1.0
     retry_seconds: float = 1.0
+    linger_seconds: float = 0.05
+    """After a wake-up, how long the follower lets news gather into one batch (one transaction
+    for many events, not one each) unless a reader waits for it (``wait_for``)."""
     status: FollowerStatus = field(default_factory=FollowerStatus)
     _news: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _wanted: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _moved: asyncio.Condition = field(default_factory=asyncio.Condition, init=False, repr=False)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -123,6 +127,7 @@ class Follower:
         """The next batch and the new position, in one transaction; returns its size."""
         parked: list[ParkedEvent] = []
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(ASYNC_COMMIT)
             position = await self._locked_position(conn)
             rows, head = await asyncio.to_thread(self._select, position)
             self.status.head = max(self.status.head, head)  # a lag while it fails shows
@@ -163,6 +168,7 @@ class Follower:
         """True once ``position`` is applied (read-your-writes); False after ``timeout``."""
         if self.status.position >= position:
             return True
+        self._wanted.set()
         self._news.set()
         try:
             async with self._moved:
@@ -211,8 +217,11 @@ class Follower:
         try:
             while not stop.is_set():
                 self._news.clear()
+                self._wanted.clear()
                 await self.catch_up()
                 await _first(stop, self._news, timeout=self.poll_seconds)
+                if self._news.is_set() and not self._wanted.is_set() and self.linger_seconds:
+                    await _first(stop, self._wanted, timeout=self.linger_seconds)
                 if listener.is_closed():
                     raise ConnectionError("the LISTEN connection was closed")
         finally:
@@ -259,6 +268,12 @@ class Follower:
         self.status.head = max(self.status.head, position)
         async with self._moved:
             self._moved.notify_all()
+
+
+ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
+"""A read model's batch commits without waiting for its WAL to reach disk: a crash may lose
+the last fraction of a second of batches, rows and position together (one transaction), and
+the follower applies them again from the log. Only the event store's commits must be durable."""
 
 
 async def _first(*events: asyncio.Event, timeout: float) -> None:

@@ -6,10 +6,11 @@ receipt is stored under the key in the same transaction as the command's events
 (``tak_platform.recorders``), so a crash at any point leaves the command either not done (the
 retry runs it) or done (the retry is answered from the receipt: the same status and body).
 
-Nothing is reserved before the command runs: two requests with one key may both decide, the
-unique key lets exactly one of them commit, and the other is answered from the winner's
-receipt. A key used with another body is refused (422); a command that fails stores nothing,
-so its retry runs again.
+Nothing is reserved or read before the command runs: a retry, or two requests with one key,
+decide again, the unique key lets exactly one of them commit (the other's save fails on the
+key: ``KeyUsed``), and the others are answered from the winner's receipt, read then. A key
+used with another body is refused (422); a command that fails stores nothing, so its retry
+runs again. A command thus costs no round trip for its key beyond its own save.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from tak_platform.errors import Invalid, TakError
+from tak_platform.errors import Conflict, Invalid, TakError
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ def give_back(command: IdempotentCommand | None) -> None:
         _current.set(command)
 
 
+class KeyUsed(Conflict):
+    """The save of an idempotent command failed on its key: a request with the key committed
+    first. Never retried; ``run_idempotent`` answers from that request's receipt."""
+
+    def __init__(self, key: str | None) -> None:
+        super().__init__(f"Idempotency-Key {key!r} was used by a request that committed first")
+
+
 class ReceiptStore(Protocol):
     def receipt(self, key: str, fingerprint: str) -> Receipt | None:
         """The receipt stored under ``key``; ``Invalid`` if it was for another request."""
@@ -120,9 +129,8 @@ def fingerprint(scope: str, body: Any) -> str:
 def run_idempotent(
     store: ReceiptStore, key: str | None, print_: str, command: Callable[[], object]
 ) -> Receipt:
-    """Run ``command`` once per key; its receipt, or on a replay the stored one."""
-    if key is not None and (done := store.receipt(key, print_)) is not None:
-        return done
+    """Run ``command`` once per key; its receipt, or on a replay the stored one (read only
+    when the command did not commit: its save found the key used, or it was refused)."""
     running = IdempotentCommand(key, print_)
     token = _current.set(running)
     try:
@@ -130,7 +138,7 @@ def run_idempotent(
     except TakError:
         if key is None or (done := store.receipt(key, print_)) is None:
             raise
-        return done  # a request with the same key committed first
+        return done  # a request with the same key committed first (a retry, a replay)
     finally:
         _current.reset(token)
     if running.receipt is None:

@@ -10,16 +10,21 @@ retention ends; a key-encryption key (KEK) outside the database keeps them out o
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.postgres import PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
 
 from tak_platform.errors import Gone
 
@@ -34,12 +39,24 @@ class SubjectWeededError(Gone):
         self.subject_id = subject_id
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A data subject's key made for a save: written in that save's own transaction
+    (``tak_platform.recorders``), used by other saves only once that has committed."""
+
+    subject_id: UUID
+    key: bytes
+    wrapped: bytes
+    """As stored: wrapped under the key-encryption key when there is one."""
+
+
 class KeyStore(Protocol):
     def get(self, subject_id: UUID) -> AESGCM | None: ...
     def get_or_create(self, subject_id: UUID) -> AESGCM: ...
     def destroy(self, subject_id: UUID) -> None: ...
     def is_destroyed(self, subject_id: UUID) -> bool: ...
-    def prepare(self, subject_ids: set[UUID]) -> None: ...
+    def prepare(self, subject_ids: set[UUID], fresh: set[UUID]) -> dict[UUID, NewKey]: ...
+    def remember(self, new_keys: dict[UUID, NewKey]) -> None: ...
     def load(self, subject_ids: set[UUID]) -> None: ...
 
 
@@ -73,8 +90,12 @@ class InMemoryKeyStore:
     def is_destroyed(self, subject_id: UUID) -> bool:
         return subject_id in self._keys and self._keys[subject_id] is None
 
-    def prepare(self, subject_ids: set[UUID]) -> None:
-        """Nothing to prepare in memory."""
+    def prepare(self, subject_ids: set[UUID], fresh: set[UUID]) -> dict[UUID, NewKey]:
+        """In memory a key is created when first asked for (``get_or_create``)."""
+        return {}
+
+    def remember(self, new_keys: dict[UUID, NewKey]) -> None:
+        """Nothing to remember in memory."""
 
     def load(self, subject_ids: set[UUID]) -> None:
         """Nothing to load in memory."""
@@ -87,7 +108,8 @@ class PostgresKeyStore:
         self._datastore = datastore
         self._kek = AESGCM(base64.b64decode(kek)) if kek else None
         self._ttl = cache_ttl
-        self._cache: dict[UUID, tuple[float, bytes]] = {}
+        self._cache: dict[UUID, tuple[float, AESGCM]] = {}
+        """Each subject's key, ready to use, until its expiry (``time.monotonic``)."""
         self._create_table()
 
     def _create_table(self) -> None:
@@ -100,17 +122,16 @@ class PostgresKeyStore:
             )
 
     def get(self, subject_id: UUID) -> AESGCM | None:
-        key = self._cached(subject_id) or self._select(subject_id)
-        return AESGCM(key) if key else None
+        return self._cached(subject_id) or self._select(subject_id)
 
     def get_or_create(self, subject_id: UUID) -> AESGCM:
-        key = self._cached(subject_id)
-        if key is None:
+        aead = self._cached(subject_id)
+        if aead is None:
             self._insert(subject_id)
-            key = self._select(subject_id)
-        if key is None:
+            aead = self._select(subject_id)
+        if aead is None:
             raise SubjectWeededError(subject_id)
-        return AESGCM(key)
+        return aead
 
     def destroy(self, subject_id: UUID) -> None:
         self._cache.pop(subject_id, None)
@@ -125,33 +146,49 @@ class PostgresKeyStore:
             )
 
     def is_destroyed(self, subject_id: UUID) -> bool:
-        with self._datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 "SELECT destroyed_at FROM subject_keys WHERE subject_id = %s", (subject_id,)
             )
             row = curs.fetchone()
         return row is not None and row["destroyed_at"] is not None
 
-    def prepare(self, subject_ids: set[UUID]) -> None:
-        """Create and cache the keys of many subjects in two round trips (one save, many)."""
-        missing = [s for s in subject_ids if self._cached(s) is None]
-        if len(missing) < 2:
-            return
-        new = [(s, self._wrap(s, AESGCM.generate_key(bit_length=256))) for s in missing]
-        with self._datastore.transaction(commit=True) as curs:
-            curs.executemany(
-                "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (%s, %s)"
-                " ON CONFLICT (subject_id) DO NOTHING",
-                new,
-            )
-        self.load(set(missing))
+    def prepare(self, subject_ids: set[UUID], fresh: set[UUID]) -> dict[UUID, NewKey]:
+        """The keys a save needs: existing ones cached (one round trip for all that are not
+        cached yet), and a new key for each subject that has none, returned for the save to
+        write in its own transaction. ``fresh`` subjects are those whose aggregate the save
+        creates: they are not looked up (a key already there makes the save fail, and it is
+        prepared again without ``fresh``). A weeded subject raises ``SubjectWeededError``."""
+        missing = {s for s in subject_ids if self._cached(s) is None}
+        if unknown := missing - fresh:
+            with self._read() as curs:
+                curs.execute(
+                    "SELECT subject_id, wrapped_key FROM subject_keys WHERE subject_id = ANY(%s)",
+                    (list(unknown),),
+                )
+                rows = curs.fetchall()
+            expires = time.monotonic() + self._ttl
+            for row in rows:
+                if row["wrapped_key"] is None:
+                    raise SubjectWeededError(row["subject_id"])
+                key = self._unwrap(row["subject_id"], bytes(row["wrapped_key"]))
+                self._cache[row["subject_id"]] = (expires, AESGCM(key))
+                missing.discard(row["subject_id"])
+        new = {s: AESGCM.generate_key(bit_length=256) for s in missing}
+        return {s: NewKey(s, key, self._wrap(s, key)) for s, key in new.items()}
+
+    def remember(self, new_keys: dict[UUID, NewKey]) -> None:
+        """Cache the keys a save created, once it has committed them."""
+        expires = time.monotonic() + self._ttl
+        for new in new_keys.values():
+            self._cache[new.subject_id] = (expires, AESGCM(new.key))
 
     def load(self, subject_ids: set[UUID]) -> None:
         """Cache the existing keys of many subjects in one round trip (replays, the relay)."""
         missing = [s for s in subject_ids if self._cached(s) is None]
         if not missing:
             return
-        with self._datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 "SELECT subject_id, wrapped_key FROM subject_keys WHERE subject_id = ANY(%s)"
                 " AND wrapped_key IS NOT NULL",
@@ -161,7 +198,7 @@ class PostgresKeyStore:
         expires = time.monotonic() + self._ttl
         for row in rows:
             key = self._unwrap(row["subject_id"], bytes(row["wrapped_key"]))
-            self._cache[row["subject_id"]] = (expires, key)
+            self._cache[row["subject_id"]] = (expires, AESGCM(key))
 
     def listen(self, database_url: str) -> KeyEvictions:
         """Evict keys that other processes destroy (LISTEN), until ``stop()``."""
@@ -169,7 +206,13 @@ class PostgresKeyStore:
         evictions.start()
         return evictions
 
-    def _cached(self, subject_id: UUID) -> bytes | None:
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one statement in autocommit: one round trip, no BEGIN/ROLLBACK."""
+        with self._datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
+
+    def _cached(self, subject_id: UUID) -> AESGCM | None:
         hit = self._cache.get(subject_id)
         return hit[1] if hit and hit[0] > time.monotonic() else None
 
@@ -182,17 +225,17 @@ class PostgresKeyStore:
                 (subject_id, wrapped),
             )
 
-    def _select(self, subject_id: UUID) -> bytes | None:
-        with self._datastore.transaction(commit=False) as curs:
+    def _select(self, subject_id: UUID) -> AESGCM | None:
+        with self._read() as curs:
             curs.execute(
                 "SELECT wrapped_key FROM subject_keys WHERE subject_id = %s", (subject_id,)
             )
             row = curs.fetchone()
         if row is None or row["wrapped_key"] is None:
             return None
-        key = self._unwrap(subject_id, bytes(row["wrapped_key"]))
-        self._cache[subject_id] = (time.monotonic() + self._ttl, key)
-        return key
+        aead = AESGCM(self._unwrap(subject_id, bytes(row["wrapped_key"])))
+        self._cache[subject_id] = (time.monotonic() + self._ttl, aead)
+        return aead
 
     def _wrap(self, subject_id: UUID, key: bytes) -> bytes:
         if self._kek is None:
@@ -210,7 +253,7 @@ class KeyEvictions(threading.Thread):
     """A thread on its own connection that drops a destroyed key from this process's cache
     within moments, instead of when its cache entry expires."""
 
-    def __init__(self, database_url: str, cache: dict[UUID, tuple[float, bytes]]) -> None:
+    def __init__(self, database_url: str, cache: dict[UUID, tuple[float, AESGCM]]) -> None:
         super().__init__(name="tak-key-evictions", daemon=True)
         self._url, self._cache, self._stopping = database_url, cache, threading.Event()
         self.listening = threading.Event()

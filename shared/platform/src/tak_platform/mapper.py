@@ -10,23 +10,27 @@ failed integrity check still raises.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Compressor,
     EventStore,
+    IntegrityError,
     Mapper,
     MapperDeserialisationError,
+    Notification,
+    Recording,
     StoredEvent,
     Transcoder,
 )
 
-from tak_platform.keystore import KeyStore
+from tak_platform.keystore import KeyStore, NewKey
 from tak_platform.weeding import Redacted
 
 PLAIN = b"\x00"
@@ -46,13 +50,21 @@ class SubjectCipherMapper(Mapper[UUID]):
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=None)
         self.keystore = keystore
 
-    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+    def to_stored_event(
+        self,
+        domain_event: DomainEventProtocol[UUID],
+        new_keys: Mapping[UUID, NewKey] | None = None,
+    ) -> StoredEvent:
+        """The stored event, sealed under its subject's key (one of ``new_keys``, made for
+        this save, or the stored one)."""
         stored = super().to_stored_event(domain_event)
-        if not getattr(type(domain_event), "contains_personal_data", True):
+        if not contains_personal_data(domain_event):
             return replace(stored, state=PLAIN + stored.state)
         subject = subject_of(domain_event)
+        new = new_keys.get(subject) if new_keys else None
+        aead = AESGCM(new.key) if new is not None else self.keystore.get_or_create(subject)
         nonce = os.urandom(12)
-        sealed = self.keystore.get_or_create(subject).encrypt(nonce, stored.state, _aad(stored))
+        sealed = aead.encrypt(nonce, stored.state, _aad(stored))
         return replace(stored, state=SEALED + subject.bytes + nonce + sealed)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
@@ -78,6 +90,10 @@ class SubjectCipherMapper(Mapper[UUID]):
         return super().to_domain_event(replace(stored_event, state=plain))
 
 
+def contains_personal_data(event: DomainEventProtocol[UUID]) -> bool:
+    return bool(getattr(type(event), "contains_personal_data", True))
+
+
 def sealed_subjects(stored: Sequence[StoredEvent]) -> set[UUID]:
     """The data subjects whose keys reading these stored events needs (read in clear)."""
     return {UUID(bytes=s.state[1:17]) for s in stored if s.state[:1] == SEALED}
@@ -88,16 +104,67 @@ def _aad(stored: StoredEvent) -> bytes:
 
 
 class SubjectEventStore(EventStore[UUID]):
-    """Prepares the keys of every subject in a save at once, before mapping its events."""
+    """Prepares the keys of every subject in a save at once, before mapping its events; a
+    subject's new key is written in the save's own transaction (``new_keys=`` to the
+    recorder), so creating it costs no round trip and no commit of its own."""
 
-    def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any) -> Any:
+    def put(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
         mapper = self.mapper
-        if isinstance(mapper, SubjectCipherMapper):
-            mapper.keystore.prepare(
-                {
-                    subject_of(e)
-                    for e in domain_events
-                    if getattr(type(e), "contains_personal_data", True)
-                }
-            )
-        return super().put(domain_events, **kwargs)
+        if not isinstance(mapper, SubjectCipherMapper):
+            return super().put(domain_events, **kwargs)
+        sealed = [e for e in domain_events if contains_personal_data(e)]
+        subjects = {subject_of(e) for e in sealed}
+        fresh = {e.originator_id for e in sealed if _creates_own_subject(e)}
+        while True:
+            new_keys = mapper.keystore.prepare(subjects, fresh)
+            stored = [mapper.to_stored_event(e, new_keys) for e in domain_events]
+            try:
+                ids = self.recorder.insert_events(stored, new_keys=new_keys, **kwargs)
+            except IntegrityError as exc:
+                if fresh and is_key_conflict(exc):
+                    fresh = set()  # a key was there after all (an earlier save's): look it up
+                    continue
+                raise
+            mapper.keystore.remember(new_keys)
+            return _recordings(domain_events, stored, ids)
+
+
+def _recordings(
+    domain_events: Sequence[DomainEventProtocol[UUID]],
+    stored: Sequence[StoredEvent],
+    ids: Sequence[int] | None,
+) -> list[Recording[UUID]]:
+    """As ``EventStore.put`` makes them."""
+    if not ids:
+        return []
+    return [
+        Recording(
+            d,
+            Notification(
+                originator_id=s.originator_id,
+                originator_version=s.originator_version,
+                topic=s.topic,
+                state=s.state,
+                id=n_id,
+            ),
+        )
+        for d, s, n_id in zip(domain_events, stored, ids, strict=True)
+    ]
+
+
+def _creates_own_subject(event: DomainEventProtocol[UUID]) -> bool:
+    """The first event of an aggregate that is its own data subject: no key can exist yet,
+    short of one left by an earlier save that failed."""
+    return event.originator_version == 1 and subject_of(event) == event.originator_id
+
+
+KEY_CONSTRAINT = "subject_keys_pkey"
+
+
+def is_key_conflict(exc: IntegrityError) -> bool:
+    """The save failed because a subject's key was already stored."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    return getattr(diag, "constraint_name", None) == KEY_CONSTRAINT

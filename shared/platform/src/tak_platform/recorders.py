@@ -1,4 +1,5 @@
-"""Recorders that store an idempotent command's receipt in the transaction of its events.
+"""Recorders that store an idempotent command's receipt, and the keys of data subjects new
+in a save, in the transaction of its events.
 
 eventsourcing passes ``Application.save``'s keyword arguments down to the recorder's insert;
 ``TakApplication.save`` adds ``idempotent=`` (the command in progress). After the events'
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
@@ -20,11 +22,25 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from tak_platform.idempotency import IdempotentCommand, Receipt, stored_receipt
+from tak_platform.keystore import NewKey
 
 
 def _command(kwargs: dict[str, Any]) -> IdempotentCommand | None:
     command = kwargs.get("idempotent")
     return command if isinstance(command, IdempotentCommand) else None
+
+
+class ReceiptKeyUsedError(IntegrityError):
+    """The events' save failed because the command's ``Idempotency-Key`` was used before."""
+
+
+def is_key_used(exc: IntegrityError) -> bool:
+    """Whether a failed save failed on the command's key (not on a stale aggregate version)."""
+    if isinstance(exc, ReceiptKeyUsedError):
+        return True
+    diag = getattr(exc.__cause__, "diag", None)
+    table = getattr(diag, "table_name", None)
+    return isinstance(table, str) and table.endswith("_idempotency_keys")
 
 
 class ReceiptPostgresRecorder(PostgresApplicationRecorder):
@@ -46,9 +62,22 @@ class ReceiptPostgresRecorder(PostgresApplicationRecorder):
         self._insert_receipt: Composed = SQL(
             "INSERT INTO {} (key, fingerprint, receipt) VALUES (%s, %s, %s)"
         ).format(table)
+        self._insert_key = "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (%s, %s)"
         self._select_receipt: Composed = SQL(
             "SELECT fingerprint, receipt::text AS receipt FROM {} WHERE key = %s"
         ).format(table)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """Before the events, in their transaction: the keys of subjects new in this save
+        (a key already stored fails the save on ``subject_keys_pkey``)."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        new_keys: dict[UUID, NewKey] = kwargs.get("new_keys") or {}
+        if new_keys:
+            curs.executemany(
+                self._insert_key, [(k.subject_id, k.wrapped) for k in new_keys.values()]
+            )
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -63,8 +92,8 @@ class ReceiptPostgresRecorder(PostgresApplicationRecorder):
         return ids
 
     def receipt(self, key: str, fingerprint: str) -> Receipt | None:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._select_receipt, (key,))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:  # one round trip
+            curs.execute(self._select_receipt, (key,), prepare=True)
             row = curs.fetchone()
         found = None if row is None else (str(row["fingerprint"]), str(row["receipt"]))
         return stored_receipt(key, fingerprint, found)
@@ -81,7 +110,7 @@ class ReceiptPOPORecorder(POPOApplicationRecorder):
         super()._assert_uniqueness(stored_events, **kwargs)
         command = _command(kwargs)
         if command is not None and command.key in self._receipts:
-            raise IntegrityError(f"Idempotency-Key {command.key!r} was used before")
+            raise ReceiptKeyUsedError(f"Idempotency-Key {command.key!r} was used before")
 
     def _update_table(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

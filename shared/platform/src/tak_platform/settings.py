@@ -44,6 +44,8 @@ class ServiceSettings(BaseSettings):
     """The city key under which personal identity numbers become pseudonyms (HMAC-SHA256)."""
     key_encryption_key: SecretStr | None = None
     """Optional base64 AES key wrapping each data subject's key at rest."""
+    access_log: bool = False
+    """A line per HTTP request in the service's log (uvicorn's access log); off by default."""
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """The largest request body the API reads; a larger one is answered 413 (default 1 MB)."""

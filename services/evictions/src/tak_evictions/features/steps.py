@@ -53,13 +53,14 @@ class StepCall:
         """The case, who records the step, now, and the version ``If-Match`` names."""
         return CaseStep(self.case_id, body.recorded_by, self.call.now, self.expected_version)
 
-    def record(self, use_case: Callable[[C], object], command: C) -> StepOut:
-        return StepOut.of(self.case_id, self.call.run(use_case, command))
+    async def record(self, use_case: Callable[[C], object], command: C) -> StepOut:
+        return StepOut.of(self.case_id, await self.call.run(use_case, command))
 
 
-def step_call(case_id: UUID, call: Call, expected_version: ExpectedVersion) -> StepCall:
+async def step_call(case_id: UUID, call: Call, expected_version: ExpectedVersion) -> StepCall:
     return StepCall(call, case_id, expected_version)
 
 
 Step = Annotated[StepCall, Depends(step_call)]
-"""What a step route asks for: ``step.record(step.app.<use case>, body.command(step.on(body)))``."""
+"""What a step route asks for:
+``await step.record(step.app.<use case>, body.command(step.on(body)))``."""

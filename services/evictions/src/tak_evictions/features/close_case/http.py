@@ -86,8 +86,8 @@ ClosureIn = Annotated[PreventedIn | MovedIn | ExecutedIn, Field(discriminator="o
 
 
 @router.post("/closure", status_code=201, summary="Close the case as prevented, moved or executed")
-def close_case(body: ClosureIn, step: Step) -> StepOut:
-    return step.record(step.app.close_case, body.command(step.on(body)))
+async def close_case(body: ClosureIn, step: Step) -> StepOut:
+    return await step.record(step.app.close_case, body.command(step.on(body)))
 
 
 class HousingAlternativeIn(StepIn):
@@ -102,5 +102,5 @@ class HousingAlternativeIn(StepIn):
     status_code=201,
     summary="Record the housing alternative given after an eviction",
 )
-def record_housing_alternative(body: HousingAlternativeIn, step: Step) -> StepOut:
-    return step.record(step.app.record_housing_alternative, body.command(step.on(body)))
+async def record_housing_alternative(body: HousingAlternativeIn, step: Step) -> StepOut:
+    return await step.record(step.app.record_housing_alternative, body.command(step.on(body)))

@@ -4,7 +4,7 @@ each event with its time, who recorded it, and what it said (``history.py``)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -66,8 +66,9 @@ def get_case(
         Query(ge=1, le=MAX_VERSION, description="The case as it stood at this version."),
     ] = None,
 ) -> CaseOut:
-    case = services.app.get_case(case_id, version=version)
-    return case_view(case, [entry(e) for e in services.app.history(case)])
+    events: list[Any] = []
+    case = services.app.get_case(case_id, version=version, history=events)
+    return case_view(case, [entry(e) for e in events])
 
 
 def case_view(case: EvictionCase, history: list[HistoryEntry]) -> CaseOut:

@@ -71,7 +71,7 @@ class WorkListPage(BaseModel):
     position: int = Field(description="The log position the list includes at least.")
 
 
-def _read_model(request: Request) -> WorkListReadModel:
+async def _read_model(request: Request) -> WorkListReadModel:
     model: WorkListReadModel | None = getattr(request.app.state, "work_list", None)
     if model is None:
         raise WorkListUnavailable(

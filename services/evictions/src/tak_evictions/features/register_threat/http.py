@@ -136,7 +136,7 @@ class ThreatRegistrationOut(BaseModel):
     },
     summary="Register an eviction threat from a signal",
 )
-def register_threat(body: RegisterThreatIn, call: Call) -> ThreatRegistrationOut:
+async def register_threat(body: RegisterThreatIn, call: Call) -> ThreatRegistrationOut:
     return ThreatRegistrationOut.of(
-        call.run(call.app.register_threat, body.command(call.now)), call.response
+        await call.run(call.app.register_threat, body.command(call.now)), call.response
     )

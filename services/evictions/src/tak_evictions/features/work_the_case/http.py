@@ -42,8 +42,8 @@ class ContactAttemptIn(StepIn):
 
 
 @router.post("/contact-attempts", summary="Record a contact attempt", status_code=201)
-def attempt_contact(body: ContactAttemptIn, step: Step) -> StepOut:
-    return step.record(step.app.attempt_contact, body.command(step.on(body)))
+async def attempt_contact(body: ContactAttemptIn, step: Step) -> StepOut:
+    return await step.record(step.app.attempt_contact, body.command(step.on(body)))
 
 
 class CounsellingReferralIn(StepIn):
@@ -56,8 +56,8 @@ class CounsellingReferralIn(StepIn):
 @router.post(
     "/counselling-referrals", summary="Refer to budget and debt counselling", status_code=201
 )
-def refer_to_counselling(body: CounsellingReferralIn, step: Step) -> StepOut:
-    return step.record(step.app.refer_to_counselling, body.command(step.on(body)))
+async def refer_to_counselling(body: CounsellingReferralIn, step: Step) -> StepOut:
+    return await step.record(step.app.refer_to_counselling, body.command(step.on(body)))
 
 
 class CounsellingOutcomeIn(StepIn):
@@ -69,8 +69,8 @@ class CounsellingOutcomeIn(StepIn):
 
 
 @router.post("/counselling-outcomes", summary="Record what counselling came to", status_code=201)
-def conclude_counselling(body: CounsellingOutcomeIn, step: Step) -> StepOut:
-    return step.record(step.app.conclude_counselling, body.command(step.on(body)))
+async def conclude_counselling(body: CounsellingOutcomeIn, step: Step) -> StepOut:
+    return await step.record(step.app.conclude_counselling, body.command(step.on(body)))
 
 
 class RepaymentPlanIn(StepIn):
@@ -87,8 +87,8 @@ class RepaymentPlanIn(StepIn):
 @router.post(
     "/repayment-plans", summary="Record a repayment plan agreed with the landlord", status_code=201
 )
-def agree_repayment_plan(body: RepaymentPlanIn, step: Step) -> StepOut:
-    return step.record(step.app.agree_repayment_plan, body.command(step.on(body)))
+async def agree_repayment_plan(body: RepaymentPlanIn, step: Step) -> StepOut:
+    return await step.record(step.app.agree_repayment_plan, body.command(step.on(body)))
 
 
 class LandlordContactIn(StepIn):
@@ -100,8 +100,8 @@ class LandlordContactIn(StepIn):
 
 
 @router.post("/landlord-contacts", summary="Record a contact with the landlord", status_code=201)
-def contact_landlord(body: LandlordContactIn, step: Step) -> StepOut:
-    return step.record(step.app.contact_landlord, body.command(step.on(body)))
+async def contact_landlord(body: LandlordContactIn, step: Step) -> StepOut:
+    return await step.record(step.app.contact_landlord, body.command(step.on(body)))
 
 
 class EnforcementDecisionIn(StepIn):
@@ -122,8 +122,8 @@ class EnforcementDecisionIn(StepIn):
     summary="Record a decision of the Enforcement Authority",
     status_code=201,
 )
-def record_enforcement_decision(body: EnforcementDecisionIn, step: Step) -> StepOut:
-    return step.record(step.app.record_enforcement_decision, body.command(step.on(body)))
+async def record_enforcement_decision(body: EnforcementDecisionIn, step: Step) -> StepOut:
+    return await step.record(step.app.record_enforcement_decision, body.command(step.on(body)))
 
 
 class NoteIn(StepIn):
@@ -134,5 +134,5 @@ class NoteIn(StepIn):
 
 
 @router.post("/notes", summary="Write a note in the case", status_code=201)
-def write_note(body: NoteIn, step: Step) -> StepOut:
-    return step.record(step.app.write_note, body.command(step.on(body)))
+async def write_note(body: NoteIn, step: Step) -> StepOut:
+    return await step.record(step.app.write_note, body.command(step.on(body)))

@@ -73,5 +73,5 @@ class PersonRegisteredOut(BaseModel):
 
 
 @router.post("", status_code=201, summary="Register a person")
-def register_person(body: RegisterPersonIn, call: Call) -> PersonRegisteredOut:
-    return PersonRegisteredOut.of(call.run(call.app.register_person, body.command(call.now)))
+async def register_person(body: RegisterPersonIn, call: Call) -> PersonRegisteredOut:
+    return PersonRegisteredOut.of(await call.run(call.app.register_person, body.command(call.now)))

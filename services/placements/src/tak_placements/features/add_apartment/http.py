@@ -56,5 +56,5 @@ class ApartmentAddedOut(BaseModel):
 
 
 @router.post("", status_code=201, summary="Add an apartment")
-def add_apartment(body: AddApartmentIn, call: Call) -> ApartmentAddedOut:
-    return ApartmentAddedOut.of(call.run(call.app.add_apartment, body.command(call.now)))
+async def add_apartment(body: AddApartmentIn, call: Call) -> ApartmentAddedOut:
+    return ApartmentAddedOut.of(await call.run(call.app.add_apartment, body.command(call.now)))

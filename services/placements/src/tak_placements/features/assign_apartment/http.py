@@ -71,8 +71,8 @@ class ApartmentAssignedOut(BaseModel):
         404, 409, 410, notes={409: "The apartment is already occupied, or changed meanwhile."}
     ),
 )
-def assign_apartment(
+async def assign_apartment(
     apartment_id: UUID, body: AssignApartmentIn, call: Call
 ) -> ApartmentAssignedOut:
     command = body.command(apartment_id, call.now)
-    return ApartmentAssignedOut.of(call.run(call.app.assign_apartment, command))
+    return ApartmentAssignedOut.of(await call.run(call.app.assign_apartment, command))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 from uuid import UUID, uuid5
 
+import asyncpg
 import psycopg
 from eventsourcing.persistence import Notification
 from nats.aio.client import Client
@@ -40,6 +42,13 @@ log = logging.getLogger(__name__)
 EVENT_ID_NAMESPACE = UUID("6f1c2a59-1d0e-4c8e-9a51-7a4a3f3e2b10")
 PUBLISH_DEADLINE_SECONDS = 10.0
 RETRY_PAUSE_SECONDS = 0.5
+POLL_SECONDS = 1.0
+POSITION_SECONDS = 0.2
+"""How often, at most, the relay writes its position while it keeps publishing; it writes it at
+once when it falls idle, and when it stops. The position is where a restart resumes, not what
+is true (the stream is: a restart reads what was published since), so a write saved per small
+batch is a round trip saved per command."""
+"""At the head, how long the relay waits for a NOTIFY before it looks at the log anyway."""
 RESUME_MARGIN = timedelta(minutes=1)
 MAX_PENDING = 4000
 """Publishes awaiting their PubAck, across the batches in flight (at least one batch)."""
@@ -75,6 +84,8 @@ class _Batch:
     position: int
     messages: list[_Message]
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
+    full: bool = False
+    """As many notifications as the relay reads at once: more may follow right away."""
 
     def acked(self) -> bool:
         return all(f.done() for f in self.futures)
@@ -90,6 +101,7 @@ class RelayStatus:
     position: int = 0
     head: int = 0
     holds_lock: bool = False
+    listening: bool = False
     nats_connected: bool = False
     published: int = 0
     last_error: str | None = None
@@ -129,6 +141,9 @@ class Relay:
     status: RelayStatus = field(default_factory=RelayStatus)
     _on_stream: set[UUID] = field(default_factory=set)
     _subjects: dict[str, str] = field(default_factory=dict)
+    _news: asyncio.Event = field(default_factory=asyncio.Event)
+    _stored: int = 0
+    _stored_at: float = 0.0
     """The subject of each ``ce-type`` this relay published (all in its own district)."""
     _nc: Client | None = None
 
@@ -150,7 +165,22 @@ class Relay:
             if not await self._acquire_lock(conn, stop):
                 return
             await self._prepare(conn)
-            await self._relay(conn, nc, stop)
+            listener = await self._listen()
+            try:
+                await self._relay(conn, nc, stop, listener)
+            finally:
+                self.status.listening = False
+                await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection:
+        """A connection that sets ``_news`` on each NOTIFY of the event store's channel as it
+        arrives (asyncpg reads while idle), so that the relay at the head waits without a query."""
+        conn = await asyncpg.connect(self.database_url)
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if channel:
+            await conn.add_listener(channel, lambda *_: self._news.set())
+            self.status.listening = True
+        return conn
 
     async def _acquire_lock(self, conn: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> bool:
         while not stop.is_set():
@@ -173,48 +203,58 @@ class Relay:
             "CREATE TABLE IF NOT EXISTS relay_position (relay text PRIMARY KEY,"
             " notification_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())"
         )
-        channel = getattr(self.app.recorder, "channel_name", None)
-        if channel:
-            await conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
 
     async def _relay(
-        self, conn: psycopg.AsyncConnection[Any], nc: Client, stop: asyncio.Event
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        nc: Client,
+        stop: asyncio.Event,
+        listener: asyncpg.Connection,
     ) -> None:
         max_pending = max(MAX_PENDING, self.batch_size)
         js = nc.jetstream(publish_async_max_pending=max_pending)
         read = await self._resume(conn, js)
         sent: deque[_Batch] = deque()
-        reading = _in_thread(self._read, read)
+        reading: asyncio.Task[_Batch | None] | None = self._read_after(read)
         try:
             while not stop.is_set():
                 self.status.nats_connected = nc.is_connected
-                batch = await reading
+                batch, reading = (await reading if reading else None), None
                 if batch is not None:
                     read = batch.position
-                    reading = _in_thread(self._read, read)  # decoded while this one publishes
+                    if batch.full:  # more to come: decoded while this one publishes
+                        reading = self._read_after(read)
                     while sent and _in_flight(sent) + len(batch.messages) > max_pending:
                         await self._confirm(conn, js, sent.popleft())
                     await self._send(js, batch)
                     sent.append(batch)
                     while sent and sent[0].acked():
                         await self._confirm(conn, js, sent.popleft())
-                    continue
-                if sent:  # at the head: finish what is in flight, then look again
-                    while sent:
-                        await self._confirm(conn, js, sent.popleft())
-                else:
-                    self.status.head = read
-                    await self._wait_for_news(conn, stop)
-                reading = _in_thread(self._read, read)
+                    if batch.full:
+                        continue
+                while sent:  # at the head: finish what is in flight, then wait for news
+                    await self._confirm(conn, js, sent.popleft())
+                self.status.head = max(self.status.head, read)
+                await self._wait_for_news(conn, listener, stop)
+                reading = self._read_after(read)
             while sent:  # stopping: finish the batches in flight
                 await self._confirm(conn, js, sent.popleft())
+            if self._stored < self.status.position:
+                await self._store_position(conn)
         except Exception:  # what is in flight lands (or times out) before a restart reads the tail
             await _settle([f for b in sent for f in b.futures])
             raise
         finally:  # the read in hand ends before the app may be closed; its outcome is moot
-            await asyncio.wait([reading])
-            if not reading.cancelled():
-                reading.exception()
+            if reading is not None:
+                await asyncio.wait([reading])
+                if not reading.cancelled():
+                    reading.exception()
+
+    def _read_after(self, after: int) -> asyncio.Task[_Batch | None]:
+        """Read the batch after ``after`` in a worker thread. News is forgotten first: a
+        NOTIFY from here on may be of an event this read misses, and wakes the relay again."""
+        self._news.clear()
+        return _in_thread(self._read, after)
 
     def _read(self, after: int) -> _Batch | None:
         """The next batch after ``after``, decoded and ready to publish (in a worker thread)."""
@@ -224,7 +264,7 @@ class Relay:
         if not rows:
             return None
         messages = [_Message(e, self._subject(e), e.headers()) for e in self._messages(rows)]
-        return _Batch(rows[-1].id, messages)
+        return _Batch(rows[-1].id, messages, full=len(rows) == self.batch_size)
 
     def _subject(self, event: CloudEvent) -> str:
         subject = self._subjects.get(event.type)
@@ -239,7 +279,7 @@ class Relay:
         row = await cur.fetchone()
         stored, stored_at = (int(row[0]), row[1]) if row else (0, None)
         self._on_stream = await self._published_since(js, stored_at)
-        self.status.position = stored
+        self.status.position = self._stored = stored
         return stored
 
     async def _published_since(self, js: JetStreamContext, since: datetime | None) -> set[UUID]:
@@ -325,7 +365,10 @@ class Relay:
             batch.messages, first_try = failed, False
             await self._send(js, batch)
         self.status.last_error = None
-        await self._store_position(conn, batch.position)
+        self.status.position = batch.position
+        self.status.head = max(self.status.head, batch.position)
+        if time.monotonic() - self._stored_at >= POSITION_SECONDS:
+            await self._store_position(conn)
 
     def _check_duplicates(self, acked: list[tuple[CloudEvent, asyncio.Future[Any]]]) -> None:
         """A first publish answered ``duplicate``: the stream holds another message with this
@@ -342,23 +385,42 @@ class Relay:
                     event.nats_subject(),
                 )
 
-    async def _store_position(self, conn: psycopg.AsyncConnection[Any], position: int) -> None:
+    async def _store_position(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Write the position every event up to which is acknowledged (``status.position``)."""
+        position = self.status.position
         await conn.execute(
             "INSERT INTO relay_position (relay, notification_id) VALUES (%s, %s)"
             " ON CONFLICT (relay) DO UPDATE SET notification_id = EXCLUDED.notification_id,"
             " updated_at = now() WHERE relay_position.notification_id < EXCLUDED.notification_id",
             (self.name, position),
         )
-        self.status.position = position
-        self.status.head = max(self.status.head, position)
+        self._stored, self._stored_at = position, time.monotonic()
 
-    async def _wait_for_news(self, conn: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> None:
-        head = await asyncio.to_thread(self.app.recorder.max_notification_id)
-        self.status.head = head or 0
-        if self.status.head > self.status.position or stop.is_set():
-            return
-        async for _ in conn.notifies(timeout=1.0, stop_after=1):
-            break
+    async def _wait_for_news(
+        self, conn: psycopg.AsyncConnection[Any], listener: asyncpg.Connection, stop: asyncio.Event
+    ) -> None:
+        """Until a NOTIFY since the last read, or a second (a missed one costs no more). A
+        position not yet written is written once no news comes for ``POSITION_SECONDS``."""
+        if listener.is_closed():
+            raise ConnectionError("the relay's LISTEN connection was closed")
+        if self._stored < self.status.position:
+            if await _news_or_stop(self._news, stop, POSITION_SECONDS):
+                return
+            await self._store_position(conn)
+        await _news_or_stop(self._news, stop, POLL_SECONDS)
+
+
+async def _news_or_stop(news: asyncio.Event, stop: asyncio.Event, seconds: float) -> bool:
+    """Wait until ``news`` or ``stop`` is set (True), or ``seconds`` pass (False)."""
+    if news.is_set() or stop.is_set():
+        return True
+    waiters = [asyncio.ensure_future(e.wait()) for e in (news, stop)]
+    try:
+        done, _ = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return bool(done)
 
 
 def _acked(future: asyncio.Future[Any]) -> bool:

@@ -328,6 +328,7 @@ async def test_pipelined_batches_never_store_a_position_past_an_unacknowledged_e
     monkeypatch.setattr(relay_module, "PUBLISH_DEADLINE_SECONDS", 0.3)
     monkeypatch.setattr(relay_module, "RETRY_PAUSE_SECONDS", 0.01)
     monkeypatch.setattr(relay_module, "MAX_PENDING", 60)
+    monkeypatch.setattr(relay_module, "POSITION_SECONDS", 0.0)  # each batch's position written
     app = LedgerApp.for_database(ledger_db)
     write_notes(app, 400)
     relay = Relay(
@@ -344,14 +345,15 @@ async def test_pipelined_batches_never_store_a_position_past_an_unacknowledged_e
     ahead = 0
     store = relay._store_position
 
-    async def checked_store(conn: psycopg.AsyncConnection[Any], position: int) -> None:
+    async def checked_store(conn: psycopg.AsyncConnection[Any]) -> None:
         nonlocal ahead
+        position = relay.status.position
         on_stream = set(nats.acked.values())
         assert set(range(1, position + 1)) <= on_stream, f"{position} stored before its acks"
         assert not stored or position > stored[-1]
         ahead = max(ahead, max(on_stream) - position)
         stored.append(position)
-        await store(conn, position)
+        await store(conn)
 
     monkeypatch.setattr(relay, "_store_position", checked_store)
     stop = asyncio.Event()

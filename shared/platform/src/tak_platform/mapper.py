@@ -9,6 +9,7 @@ failed integrity check still raises.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -70,8 +71,8 @@ class SubjectCipherMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         state = stored_event.state
         if state[:1] == PLAIN:
-            return super().to_domain_event(replace(stored_event, state=state[1:]))
-        subject = UUID(bytes=state[1:17])
+            return super().to_domain_event(_with_state(stored_event, state[1:]))
+        subject = _uuid(state[1:17])
         aead = self.keystore.get(subject)
         if aead is None:
             return Redacted(
@@ -87,7 +88,22 @@ class SubjectCipherMapper(Mapper[UUID]):
                 f"integrity check failed for {stored_event.originator_id}"
                 f" v{stored_event.originator_version}"
             ) from exc
-        return super().to_domain_event(replace(stored_event, state=plain))
+        return super().to_domain_event(_with_state(stored_event, plain))
+
+
+def _with_state(stored: StoredEvent, state: bytes) -> StoredEvent:
+    """``dataclasses.replace``, without its field-by-field checks (it runs for every event)."""
+    return StoredEvent(stored.originator_id, stored.originator_version, stored.topic, state)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _uuid(raw: bytes) -> UUID:
+    return UUID(bytes=raw)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _text(aggregate_id: UUID | str) -> str:
+    return str(aggregate_id)
 
 
 def contains_personal_data(event: DomainEventProtocol[UUID]) -> bool:
@@ -96,11 +112,11 @@ def contains_personal_data(event: DomainEventProtocol[UUID]) -> bool:
 
 def sealed_subjects(stored: Sequence[StoredEvent]) -> set[UUID]:
     """The data subjects whose keys reading these stored events needs (read in clear)."""
-    return {UUID(bytes=s.state[1:17]) for s in stored if s.state[:1] == SEALED}
+    return {_uuid(s.state[1:17]) for s in stored if s.state[:1] == SEALED}
 
 
 def _aad(stored: StoredEvent) -> bytes:
-    return f"{stored.originator_id}:{stored.originator_version}".encode()
+    return f"{_text(stored.originator_id)}:{stored.originator_version}".encode()
 
 
 class SubjectEventStore(EventStore[UUID]):

@@ -60,6 +60,7 @@ DISTRICT = "benchby"
 CITY_KEY = "bench-city-key-0123456789abcdef"
 STREAM = "TAK"
 ZONE = ZoneInfo("Europe/Stockholm")
+KEEP_ALIVE_SECONDS = 3.0
 
 
 def free_port() -> int:
@@ -280,12 +281,21 @@ async def open_loop(url: str, nats_url: str, per_second: float, seconds: float) 
     )
     total = int(per_second * seconds)
     rng = random.Random()
-    idle: list[Connection] = []  # a command goes out on a free connection, or a new one
+    # A command goes out on a free connection, or a new one; one idle for longer than the
+    # server keeps it open (uvicorn: 5 s) is closed, never reused.
+    idle: list[tuple[Connection, float]] = []
 
     async def send(scheduled: float) -> None:
-        conn = idle.pop() if idle else await Connection.open(url)
+        conn = None
+        while idle and conn is None:
+            free, since = idle.pop()
+            if time.perf_counter() - since < KEEP_ALIVE_SECONDS:
+                conn = free
+            else:
+                await free.close()
+        conn = conn or await Connection.open(url)
         await post_threat(conn, rng, answers, scheduled)
-        idle.append(conn)
+        idle.append((conn, time.perf_counter()))
 
     t0 = time.perf_counter() + 0.2
     tasks = []
@@ -295,7 +305,7 @@ async def open_loop(url: str, nats_url: str, per_second: float, seconds: float) 
         tasks.append(asyncio.create_task(send(scheduled)))
     await asyncio.gather(*tasks)
     achieved = total / (time.perf_counter() - t0)
-    for conn in idle:
+    for conn, _ in idle:
         await conn.close()
     deadline = time.perf_counter() + 30
     while time.perf_counter() < deadline and not set(answers.positions) <= set(arrivals):  # noqa: ASYNC110

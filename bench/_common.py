@@ -17,7 +17,8 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
-from tak_launcher.servers import ServerProcess, start_nats, start_postgres
+from tak_launcher.servers import ServerProcess, free_port, start_nats, start_postgres
+from tak_launcher.testing import service_process
 
 FAST = False
 """Benchmarks run PostgreSQL with its durable defaults (fsync, synchronous_commit on)."""
@@ -49,6 +50,25 @@ def servers() -> Iterator[Servers]:
         for server in reversed(started):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def evictions_service(
+    srv: Servers, log: Path, *, district: str, pseudonym_key: str, database: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """``python -m tak_evictions`` on the benchmark's servers, as ``tak up`` runs it, once its
+    ``/health`` says NATS is connected: its URL and PID; stopped afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "TAK_NATS_URL": srv.nats.url,
+        "TAK_DATABASE_URL": srv.postgres.url,
+        "TAK_DISTRICT": district,
+        "TAK_HTTP_PORT": str(port),
+        "TAK_PSEUDONYM_KEY": pseudonym_key,
+    } | ({"TAK_DATABASE_NAME": database} if database else {})
+    with service_process("evictions", env, url, log) as proc:
+        yield url, proc.pid
 
 
 def _tree_cpu(pid: int) -> float:

@@ -30,15 +30,11 @@ import contextlib
 import json
 import os
 import random
-import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,13 +42,12 @@ from zoneinfo import ZoneInfo
 
 import nats
 import psutil  # type: ignore[import-untyped]
-from _common import CpuMeter, Servers, header, rate, servers
+from _common import CpuMeter, Servers, evictions_service, header, rate, servers
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from tak_evictions.application import EvictionsApp
 from tak_evictions.domain.eviction_case import EvictionCase
 from tak_evictions.domain.values import Household, Signal, Tenant
-from tak_launcher.testing import service_process
 from tak_platform.database import create_database
 from tak_platform.identity import synthetic_number
 
@@ -61,12 +56,6 @@ CITY_KEY = "bench-city-key-0123456789abcdef"
 STREAM = "TAK"
 ZONE = ZoneInfo("Europe/Stockholm")
 KEEP_ALIVE_SECONDS = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _USED: set[str] = set()
@@ -169,21 +158,6 @@ def in_process_saves(url: str, threads: int, seconds: float, srv: Servers) -> tu
 
 
 # --- 2. and 3. over HTTP -----------------------------------------------------------------------
-
-
-@contextmanager
-def evictions_service(srv: Servers, workdir: Path) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        "TAK_NATS_URL": srv.nats.url,
-        "TAK_DATABASE_URL": srv.postgres.url,
-        "TAK_DISTRICT": DISTRICT,
-        "TAK_HTTP_PORT": str(port),
-        "TAK_PSEUDONYM_KEY": CITY_KEY,
-    }
-    with service_process("evictions", env, url, workdir / "evictions.log") as proc:
-        yield url, proc.pid
 
 
 class Answers:
@@ -348,7 +322,8 @@ def main() -> None:
     with servers() as srv:
         baseline_url = create_database(srv.postgres.url, "tak_bench_baseline")
         saved, base_cpu = in_process_saves(baseline_url, args.clients, args.seconds, srv)
-        with evictions_service(srv, workdir) as (url, pid):
+        log = workdir / "evictions.log"
+        with evictions_service(srv, log, district=DISTRICT, pseudonym_key=CITY_KEY) as (url, pid):
             asyncio.run(closed_loop(url, args.clients, 2.0))  # warm-up: imports, pools, caches
             with CpuMeter(srv) as http_cpu:
                 before = service_cpu(pid)
@@ -378,4 +353,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

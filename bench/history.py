@@ -32,7 +32,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from _common import CpuMeter, Servers, header, servers
+from _common import CpuMeter, Servers, evictions_service, header, servers
 from pydantic import TypeAdapter
 
 from tak_evictions.application import EvictionsApp
@@ -47,8 +47,6 @@ from tak_evictions.domain.values import (
     Tenant,
 )
 from tak_evictions.features.get_case import http as get_case_http
-from tak_launcher.servers import free_port
-from tak_launcher.testing import service_process
 from tak_platform.database import create_database
 from tak_platform.dependencies import Services
 from tak_platform.identity import synthetic_number
@@ -165,20 +163,16 @@ def read_over_http(
 ) -> tuple[list[float], CpuMeter, int]:
     """``reads`` GETs of the case from the evictions service running as a process; the
     milliseconds of each, the CPU used, and the size of the JSON answer."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        "TAK_NATS_URL": srv.nats.url,
-        "TAK_DATABASE_URL": srv.postgres.url,
-        "TAK_DATABASE_NAME": DATABASE,
-        "TAK_DISTRICT": DISTRICT,
-        "TAK_HTTP_PORT": str(port),
-        "TAK_PSEUDONYM_KEY": PSEUDONYM_KEY,
-    }
     check = check_answer(case_id, events)
     with (
         tempfile.TemporaryDirectory(prefix="tak-bench-history-") as logs,
-        service_process("evictions", env, base, Path(logs) / "evictions.log"),
+        evictions_service(
+            srv,
+            Path(logs) / "evictions.log",
+            district=DISTRICT,
+            pseudonym_key=PSEUDONYM_KEY,
+            database=DATABASE,
+        ) as (base, _),
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         wait_caught_up(client)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from ledger import LedgerApp, Note
 
-from tak_platform.errors import Conflict
+from tak_platform.errors import Conflict, Gone
 from tak_platform.weeding import Redacted, WeededAggregate
 
 pytestmark = pytest.mark.integration
@@ -112,3 +112,70 @@ def test_key_evictions_listen_again_after_losing_the_database(
         time.sleep(0.05)
     here.close()
     there.close()
+
+
+def key_rows(url: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT subject_id, wrapped_key IS NULL FROM subject_keys ORDER BY created_at"
+        ).fetchall()
+
+
+def test_a_new_records_key_is_written_with_its_events_and_not_without_them(
+    make_database: Callable[[str], str],
+) -> None:
+    """The key of a record's subject commits in the save's own transaction: a save refused as
+    a concurrent write leaves no key behind, and a committed one leaves exactly one."""
+    url = make_database("ledger")
+    app = LedgerApp.for_database(url)
+    note = Note.write(SECRET)
+    app.save(note)
+    twin = Note._create(Note.Written, id=note.id, text="another first event")  # same id
+    with pytest.raises(Conflict):
+        app.save_or_conflict(twin)
+    other = Note.write("second")
+    with pytest.raises(Conflict):  # one save, two records: the second fails the first too
+        app.save_or_conflict(other, Note._create(Note.Written, id=note.id, text="again"))
+    assert key_rows(url) == [(note.id, False)]
+    assert other.id not in {row[0] for row in key_rows(url)}
+    fresh = LedgerApp.for_database(url)  # a cold process reads what the first one sealed
+    assert fresh.repository.get(note.id).text == SECRET
+    fresh.close()
+    app.close()
+
+
+def test_a_key_left_by_an_earlier_failed_save_is_used_not_duplicated(
+    make_database: Callable[[str], str],
+) -> None:
+    """A key row without events (left before keys were written with the events) makes the
+    first save of that record look the key up and seal under it: still one key per subject."""
+    url = make_database("ledger")
+    app = LedgerApp.for_database(url)
+    note = Note.write(SECRET)
+    app.keystore.get_or_create(note.id)  # a key of its own transaction, as before
+    app.close()
+    cold = LedgerApp.for_database(url)
+    cold.save(note)
+    assert key_rows(url) == [(note.id, False)]
+    assert LedgerApp.for_database(url).repository.get(note.id).text == SECRET
+    cold.close()
+
+
+def test_a_weeded_subjects_key_is_never_made_again(
+    make_database: Callable[[str], str],
+) -> None:
+    """A new record whose subject was weeded (key row without a key) is refused with 410."""
+    url = make_database("ledger")
+    app = LedgerApp.for_database(url)
+    note = Note.write(SECRET)
+    app.save(note)
+    app.weed(note.id, [note.id], reason="gallring")
+    reborn = Note._create(Note.Written, id=note.id, text="new personal data")
+    with pytest.raises(Gone):  # its key is looked up, found destroyed
+        app.save_or_conflict(reborn)
+    mentioning = Note.write("about a weeded person")
+    mentioning.mention(note.id, "Weeded Testsson")
+    with pytest.raises(Gone):
+        app.save(mentioning)
+    assert key_rows(url) == [(note.id, True)]
+    app.close()

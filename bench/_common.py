@@ -129,3 +129,9 @@ def header(title: str) -> str:
 
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>10,.0f} /s  ({count:,} in {seconds:.2f} s)"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of ``values``."""
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, -(-q * len(ranked) // 100) - 1))]

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import nats
 import psutil  # type: ignore[import-untyped]
-from _common import CpuMeter, Servers, evictions_service, header, rate, servers
+from _common import CpuMeter, Servers, evictions_service, header, percentile, rate, servers
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from tak_evictions.application import EvictionsApp
@@ -91,11 +91,6 @@ def threat(rng: random.Random) -> dict[str, Any]:
 
 def _dashed(number: str) -> str:
     return f"{number[:8]}-{number[8:]}"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def ms(values: list[float]) -> str:

@@ -241,30 +241,15 @@ class EvictionsApp(TakApplication):
         expected_version: int | None = None,
         history: list[Any] | None = None,
     ) -> EvictionCase:
-        """The case as it is (or was, at ``version``), rebuilt from its events read once; those
-        events, oldest first, are added to ``history`` when given. Unknown, weeded, without
-        that version, or not at ``expected_version``: ``load`` answers (404, 410, 409).
-
-        The events are applied here rather than by eventsourcing's ``project_aggregate``, which
-        asserts a runtime-checkable Protocol per event (about 35 µs each on Python 3.11)."""
-        events: list[Any] = list(self.events.get(case_id, lte=version))
-        rebuilt: Any = None
-        for event in events:
-            rebuilt = event.mutate(rebuilt)
-        if (
-            isinstance(rebuilt, EvictionCase)
-            and rebuilt.version == (version or rebuilt.version)
-            and expected_version in (None, rebuilt.version)
-        ):
-            case = rebuilt
-        else:
-            case = self.load(
-                case_id, EvictionCase, version=version, expected_version=expected_version
-            )
-            events = self.history(case)
-        if history is not None:
-            history.extend(events)
-        return case
+        """The case as it is (or was, at ``version``); with ``history``, the events it was
+        rebuilt from are added to that list (read once for both)."""
+        return self.load(
+            case_id,
+            EvictionCase,
+            version=version,
+            expected_version=expected_version,
+            history=history,
+        )
 
     def history(self, case: EvictionCase) -> list[Any]:
         """The events that made the case as it is (or was, at its version), oldest first."""

@@ -30,6 +30,7 @@ from nats.js.api import ConsumerConfig, ConsumerInfo
 from nats.js.errors import NotFoundError
 
 from tak_platform.streams import durable_pull_consumer, rewind_consumer
+from tak_platform.waiting import first_set
 from tak_reporting.projections.store import RawMessage, apply_batch, stored_position
 from tak_reporting.settings import ReportingSettings
 
@@ -171,7 +172,7 @@ class StreamReader:
                     await apply_batch(conn, self.settings.consumer_name, batch)
             except Exception as exc:  # the batch is held, reported on /health and retried
                 self._failed(exc)
-                await _pause(stop, RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+                await first_set(stop, timeout=RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
                 attempt += 1
                 continue
             self._committed(batch[-1].stream_sequence)
@@ -220,13 +221,6 @@ async def _fetch(sub: JetStreamContext.PullSubscription, batch: int) -> list[Msg
         return await sub.fetch(batch, timeout=1.0)
     except TimeoutError:  # nats-py raises its own and, mid-batch, asyncio's: both are idle
         return []
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
 
 
 def consumer_worker(reader: StreamReader) -> Any:

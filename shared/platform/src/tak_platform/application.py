@@ -191,10 +191,19 @@ class TakApplication(Application[UUID]):
         *,
         version: int | None = None,
         expected_version: int | None = None,
+        history: list[Any] | None = None,
     ) -> A:
-        """The aggregate, or a clear 404/410/409 naming what was asked for."""
+        """The aggregate, or a clear 404/410/409 naming what was asked for. With ``history``,
+        the events it was rebuilt from (oldest first) are added to that list: one read serves
+        the aggregate and its history."""
         try:
-            aggregate: Any = self.repository.get(aggregate_id, version=version)
+            if history is None:
+                aggregate: Any = self.repository.get(aggregate_id, version=version)
+            else:
+                events = list(self.events.get(aggregate_id, lte=version))
+                if not events:
+                    raise AggregateNotFoundError(aggregate_id)
+                aggregate = replay(None, events)
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.__name__} with id {aggregate_id}", field="id") from None
         if version is not None and aggregate.version < version:
@@ -214,6 +223,8 @@ class TakApplication(Application[UUID]):
                 field="If-Match",
                 fix="reload the record and apply your change to the current version",
             )
+        if history is not None:
+            history.extend(events)
         return aggregate
 
     def save(

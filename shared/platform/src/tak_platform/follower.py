@@ -28,6 +28,7 @@ from tak_platform import parking
 from tak_platform.application import TakApplication
 from tak_platform.health import Progress
 from tak_platform.parking import POISON, ParkedEvent
+from tak_platform.waiting import first_set
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class Follower:
                 log.exception("follower %s failed", self.name)
                 self.status.failures += 1
                 self.status.last_error = f"{type(exc).__name__}: {exc}"
-                await _first(stop, timeout=self.retry_seconds)
+                await first_set(stop, timeout=self.retry_seconds)
 
     async def prepare(self) -> None:
         """Create the tables and this follower's row; read its position and what it parked."""
@@ -219,9 +220,9 @@ class Follower:
                 self._news.clear()
                 self._wanted.clear()
                 await self.catch_up()
-                await _first(stop, self._news, timeout=self.poll_seconds)
+                await first_set(stop, self._news, timeout=self.poll_seconds)
                 if self._news.is_set() and not self._wanted.is_set() and self.linger_seconds:
-                    await _first(stop, self._wanted, timeout=self.linger_seconds)
+                    await first_set(stop, self._wanted, timeout=self.linger_seconds)
                 if listener.is_closed():
                     raise ConnectionError("the LISTEN connection was closed")
         finally:
@@ -274,13 +275,3 @@ ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
 """A read model's batch commits without waiting for its WAL to reach disk: a crash may lose
 the last fraction of a second of batches, rows and position together (one transaction), and
 the follower applies them again from the log. Only the event store's commits must be durable."""
-
-
-async def _first(*events: asyncio.Event, timeout: float) -> None:
-    """Until one of ``events`` is set, or ``timeout`` seconds."""
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
 )
 
 from tak_platform.keystore import KeyStore, NewKey
+from tak_platform.recorders import is_subject_key_taken
 from tak_platform.weeding import Redacted
 
 PLAIN = b"\x00"
@@ -139,7 +140,7 @@ class SubjectEventStore(EventStore[UUID]):
             try:
                 ids = self.recorder.insert_events(stored, new_keys=new_keys, **kwargs)
             except IntegrityError as exc:
-                if fresh and is_key_conflict(exc):
+                if fresh and is_subject_key_taken(exc):
                     fresh = set()  # a key was there after all (an earlier save's): look it up
                     continue
                 raise
@@ -174,13 +175,3 @@ def _creates_own_subject(event: DomainEventProtocol[UUID]) -> bool:
     """The first event of an aggregate that is its own data subject: no key can exist yet,
     short of one left by an earlier save that failed."""
     return event.originator_version == 1 and subject_of(event) == event.originator_id
-
-
-KEY_CONSTRAINT = "subject_keys_pkey"
-
-
-def is_key_conflict(exc: IntegrityError) -> bool:
-    """The save failed because a subject's key was already stored."""
-    cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
-    return getattr(diag, "constraint_name", None) == KEY_CONSTRAINT

@@ -38,9 +38,18 @@ def is_key_used(exc: IntegrityError) -> bool:
     """Whether a failed save failed on the command's key (not on a stale aggregate version)."""
     if isinstance(exc, ReceiptKeyUsedError):
         return True
-    diag = getattr(exc.__cause__, "diag", None)
-    table = getattr(diag, "table_name", None)
-    return isinstance(table, str) and table.endswith("_idempotency_keys")
+    return _violated(exc, "table_name").endswith("_idempotency_keys")
+
+
+def is_subject_key_taken(exc: IntegrityError) -> bool:
+    """Whether a failed save failed on a new subject key because one was already stored."""
+    return _violated(exc, "constraint_name") == "subject_keys_pkey"
+
+
+def _violated(exc: IntegrityError, field: str) -> str:
+    """What PostgreSQL's error names (``table_name``, ``constraint_name``); "" in memory."""
+    value = getattr(getattr(exc.__cause__, "diag", None), field, None)
+    return value if isinstance(value, str) else ""
 
 
 class ReceiptPostgresRecorder(PostgresApplicationRecorder):

@@ -36,6 +36,7 @@ from nats.js.errors import NotFoundError
 from tak_contracts import CloudEvent, IntegrationEvent, subjects, wrap
 from tak_platform.application import TakApplication
 from tak_platform.health import Progress
+from tak_platform.waiting import first_set
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ class Relay:
                 self.status.holds_lock = True
                 return True
             log.info("%s: another relay holds the lock; standing by", self.name)
-            await _sleep_unless(stop, 1.0)
+            await first_set(stop, timeout=1.0)
         return False
 
     async def _prepare(self, conn: psycopg.AsyncConnection[Any]) -> None:
@@ -410,23 +411,10 @@ class Relay:
         if listener.is_closed():
             raise ConnectionError("the relay's LISTEN connection was closed")
         if self._stored < self.status.position:
-            if await _news_or_stop(self._news, stop, POSITION_SECONDS):
+            if await first_set(self._news, stop, timeout=POSITION_SECONDS):
                 return
             await self._store_position(conn)
-        await _news_or_stop(self._news, stop, POLL_SECONDS)
-
-
-async def _news_or_stop(news: asyncio.Event, stop: asyncio.Event, seconds: float) -> bool:
-    """Wait until ``news`` or ``stop`` is set (True), or ``seconds`` pass (False)."""
-    if news.is_set() or stop.is_set():
-        return True
-    waiters = [asyncio.ensure_future(e.wait()) for e in (news, stop)]
-    try:
-        done, _ = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-    return bool(done)
+        await first_set(self._news, stop, timeout=POLL_SECONDS)
 
 
 def _acked(future: asyncio.Future[Any]) -> bool:
@@ -445,13 +433,6 @@ def _in_flight(sent: deque[_Batch]) -> int:
 
 def _in_thread(read: Callable[[int], _Batch | None], after: int) -> asyncio.Task[_Batch | None]:
     return asyncio.ensure_future(asyncio.to_thread(read, after))
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
 
 
 async def _ids_up_to(sub: Any, last_seq: int) -> set[UUID]:

@@ -29,6 +29,7 @@ from nats.errors import ConnectionClosedError, ConnectionReconnectingError
 from tak_platform.nats import connect_until_up, service_broker
 from tak_platform.settings import ServiceSettings
 from tak_platform.streams import declare_consumer, declare_stream, stream_config
+from tak_platform.waiting import first_set
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class Runtime:
                 log.exception("could not declare stream %s or start the consumers", config.name)
                 state.last_error = f"{type(exc).__name__}: {exc}"
                 state.restarts += 1
-                await _pause(self._stop, 2.0)
+                await first_set(self._stop, timeout=2.0)
 
     async def _supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         state = self.states.setdefault(name, WorkerState(name))
@@ -153,7 +154,7 @@ class Runtime:
                 state.last_error = f"{type(exc).__name__}: {exc}"
                 state.restarts += 1
             state.running = False
-            await _pause(self._stop, 1.0)
+            await first_set(self._stop, timeout=1.0)
 
 
 async def _declare_consumers(broker: NatsBroker, nc: Client) -> None:
@@ -163,10 +164,3 @@ async def _declare_consumers(broker: NatsBroker, nc: Client) -> None:
     for subscriber in broker.subscribers:
         if isinstance(subscriber, StreamSubscriber) and subscriber.config.durable_name:
             await declare_consumer(js, subscriber.stream.name, subscriber.config)
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
